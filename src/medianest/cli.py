@@ -1,0 +1,197 @@
+"""The `medianest` command."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from collections.abc import Callable
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy.engine import make_url
+
+from medianest import __version__
+from medianest.bootstrap import StartupError, prepare_data_dir
+from medianest.config import Settings, describe_error, load_settings
+from medianest.observability.logging import configure_logging, get_logger
+from medianest.persistence import migrate as migrations
+from medianest.persistence.engine import create_short_lived_engine
+
+app = typer.Typer(
+    name="medianest",
+    help="MediaNest: one portal for the people who share a Plex server.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+log = get_logger("medianest.cli")
+T = TypeVar("T")
+
+
+def fail(message: str) -> NoReturn:
+    console.print(f"[bold red]medianest: error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    try:
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        fail(describe_error(exc))
+    except ValueError as exc:  # a *_FILE secret that cannot be read
+        fail(str(exc))
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def guarded(step: Callable[[], T]) -> T:
+    try:
+        return step()
+    except StartupError as exc:
+        fail(str(exc))
+
+
+def _safe_db_url(settings: Settings) -> str:
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def apply_migrations(settings: Settings) -> str | None:
+    async def run() -> str | None:
+        engine = create_short_lived_engine(settings.resolved_database_url)
+        try:
+            await asyncio.wait_for(migrations.upgrade(engine), timeout=120)
+            return await migrations.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except Exception as exc:
+        fail(f"MEDIANEST_DATABASE_URL: cannot use the database at {_safe_db_url(settings)}: {_first_line(exc)}")
+
+
+def check_redis(settings: Settings) -> None:
+    if not settings.redis_url:
+        return
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=3)
+        client.ping()
+        client.close()
+    except (redis.RedisError, ValueError, OSError) as exc:
+        fail(f"MEDIANEST_REDIS_URL: cannot reach Redis: {_first_line(exc)}")
+
+
+def check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = "is already in use" if exc.errno in (98, 48) else f"cannot be used ({exc.strerror})"
+            fail(f"MEDIANEST_PORT: {host}:{port} {reason}")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        print(f"medianest {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """MediaNest command line."""
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (MEDIANEST_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (MEDIANEST_PORT).")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Run the web app (applies pending migrations first; runs jobs in-process by default)."""
+    import uvicorn
+
+    from medianest.app import create_app
+
+    settings = settings_or_exit(host=host, port=port)
+    guarded(lambda: prepare_data_dir(settings))
+    check_port_free(settings.host, settings.port)
+    check_redis(settings)
+    revision = apply_migrations(settings)
+    log.info("database ready", revision=revision, database=_safe_db_url(settings))
+    url = f"http://{settings.host}:{settings.port}/"
+    console.print(f"[bold green]MediaNest[/] is running at [link={url}]{url}[/link]  (Ctrl+C to stop)")
+    if reload:
+        uvicorn.run(
+            "medianest.app:create_app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            reload=True,
+            log_config=None,
+        )
+        return
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=5,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run a standalone job consumer (for scale-out with Redis; stop with Ctrl+C)."""
+    from medianest.container import build_container
+    from medianest.jobs.queue import LoopThread
+
+    settings = settings_or_exit()
+    guarded(lambda: prepare_data_dir(settings))
+    check_redis(settings)
+    if not settings.redis_url:
+        log.warning("no MEDIANEST_REDIS_URL: this worker shares the SQLite job queue of one machine")
+    loop_thread = LoopThread().start()
+    container = asyncio.run_coroutine_threadsafe(build_container(settings), loop_thread.loop).result()
+    consumer = container.make_consumer(embedded=False)
+    container.tasks.heartbeat()
+    console.print(f"[bold green]MediaNest worker[/] started with {settings.worker_threads} threads")
+    try:
+        consumer.run()
+    finally:
+        container.consumer = None
+        asyncio.run_coroutine_threadsafe(container.close(), loop_thread.loop).result(timeout=30)
+        loop_thread.stop()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = settings_or_exit()
+    guarded(lambda: prepare_data_dir(settings))
+    revision = apply_migrations(settings)
+    console.print(f"Database schema is at revision [bold]{revision}[/] (head)")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,196 @@
+"""Settings: one object, read once from the environment (prefix ``MEDIANEST_``) and ``.env``.
+
+Every secret may also come from a file named by ``MEDIANEST_<NAME>_FILE`` (Docker/systemd
+secrets). Invalid values fail at start with one line naming the variable (see ``describe_error``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+ENV_PREFIX = "MEDIANEST_"
+KNOWN_WEAK_KEYS = frozenset({"changeme", "change-me", "secret", "medianest", "default", "password"})
+DEFAULT_ALLOWED_DOWNLOAD_HOSTS = ("youtube.com", "m.youtube.com", "music.youtube.com", "youtu.be")
+
+
+class FileSecretsSource(PydanticBaseSettingsSource):
+    """Reads ``MEDIANEST_<NAME>_FILE``: the value is the file's content without the trailing newline."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        path = os.environ.get(f"{ENV_PREFIX}{field_name.upper()}_FILE")
+        if not path:
+            return None, field_name, False
+        try:
+            return Path(path).read_text(encoding="utf-8").rstrip("\r\n"), field_name, False
+        except OSError as exc:
+            raise ValueError(f"{ENV_PREFIX}{field_name.upper()}_FILE: cannot read {path}: {exc.strerror}") from exc
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(field, name)
+            if value is not None:
+                values[key] = value
+        return values
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # Where MediaNest keeps its SQLite file, job queue, generated keys and caches.
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    redis_namespace: str = "medianest"
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    environment: Literal["development", "production"] = "development"
+    secret_key: SecretStr | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["console", "json"] = "console"
+    admin_password: SecretStr | None = None
+
+    # Jobs: the embedded consumer runs inside `serve` unless turned off (then run `medianest worker`).
+    embedded_worker: bool = True
+    worker_threads: int = Field(default=2, ge=1, le=32)
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    session_days: int = Field(default=30, ge=1, le=365)
+
+    # Integration pre-seeds, read on start (the admin pages own them afterwards).
+    plex_url: str | None = None
+    plex_token: SecretStr | None = None
+    plextv_url: str = "https://plex.tv"
+    plex_auth_url: str = "https://app.plex.tv/auth"
+    overseerr_url: str | None = None
+    overseerr_api_key: SecretStr | None = None
+    overseerr_webhook_secret: SecretStr | None = None
+    uptime_kuma_url: str | None = None
+    uptime_kuma_slug: str | None = None
+    uptime_kuma_api_key: SecretStr | None = None
+    uptime_kuma_webhook_secret: SecretStr | None = None
+    download_dir: Path | None = None
+    download_allowed_hosts: str = ",".join(DEFAULT_ALLOWED_DOWNLOAD_HOSTS)
+    plex_youtube_section: str | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        assert isinstance(env_settings, EnvSettingsSource)
+        return (init_settings, env_settings, FileSecretsSource(settings_cls), dotenv_settings)
+
+    @field_validator(
+        "base_url", "plextv_url", "plex_auth_url", "plex_url", "overseerr_url", "uptime_kuma_url"
+    )
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        if parts.scheme != "unix" and not parts.hostname:
+            raise ValueError("must name a host, e.g. redis://127.0.0.1:6379/0")
+        try:
+            _ = parts.port
+        except ValueError as exc:
+            raise ValueError("has an invalid port") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme = value.split("://", 1)[0].split("+", 1)[0]
+        if "://" not in value or scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _production_key(self) -> Settings:
+        if self.environment == "production" and self.secret_key is not None:
+            key = self.secret_key.get_secret_value().strip()
+            if not key or key.lower() in KNOWN_WEAK_KEYS or len(key) < 32:
+                raise ValueError(
+                    "MEDIANEST_SECRET_KEY: in production it must be at least 32 random characters"
+                )
+        return self
+
+    # Derived values -------------------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL; plain ``postgresql://`` and ``sqlite:///`` are accepted."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'medianest.db').resolve()}"
+        if url.startswith(("postgres://", "postgresql://")):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if url.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def allowed_download_hosts(self) -> tuple[str, ...]:
+        hosts = (h.strip().lower() for h in self.download_allowed_hosts.split(","))
+        return tuple(h for h in hosts if h)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line per invalid setting, naming the environment variable, never a traceback."""
+    lines = []
+    for item in error.errors():
+        loc = item.get("loc") or ()
+        name = f"{ENV_PREFIX}{str(loc[0]).upper()}" if loc else "settings"
+        message = str(item.get("msg", "invalid value")).removeprefix("Value error, ")
+        if message.startswith(ENV_PREFIX):
+            lines.append(message)
+        else:
+            lines.append(f"{name}: {message}")
+    return "; ".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings once; raises ``ValidationError`` (turned into one line by the CLI)."""
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Demo mode: MediaNest wired to its own fake services with seed data."""

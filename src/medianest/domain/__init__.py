@@ -1,0 +1,1 @@
+"""Pure rules and value objects: no I/O, no frameworks."""

@@ -1,0 +1,1 @@
+"""Clients and protocol-faithful fakes of the external services MediaNest talks to."""

@@ -1,0 +1,1 @@
+"""Integration with uptime_kuma."""

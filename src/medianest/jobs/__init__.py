@@ -1,0 +1,1 @@
+"""Background jobs on the Huey queue; tasks are thin and call services."""

@@ -1,0 +1,32 @@
+"""Task registrations. Each task is thin: it runs one service call on the job runtime's loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from huey import crontab
+from huey.api import Huey, TaskWrapper
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from medianest.jobs.queue import JobRuntime
+from medianest.services import workers
+
+
+@dataclass
+class Tasks:
+    """Typed handles for enqueuing; calling one returns a Huey result handle."""
+
+    heartbeat: TaskWrapper
+
+
+def register_tasks(
+    huey: Huey, runtime: JobRuntime, sessions: async_sessionmaker[AsyncSession]
+) -> Tasks:
+    def heartbeat() -> dict[str, Any]:
+        seen = runtime.run(workers.record_heartbeat(sessions, runtime.worker_id, runtime.hostname))
+        return {"worker_id": seen.worker_id, "jobs_run": seen.jobs_run}
+
+    heartbeat_task = huey.task(name="heartbeat", expires=120)(heartbeat)
+    huey.periodic_task(crontab(minute="*"), name="heartbeat-periodic")(heartbeat)
+    return Tasks(heartbeat=heartbeat_task)

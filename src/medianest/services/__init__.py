@@ -1,0 +1,1 @@
+"""Use cases: transactions, authorization and the order of side effects."""

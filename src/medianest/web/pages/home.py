@@ -1,0 +1,64 @@
+"""The home page and the sign-in page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from medianest.services import workers
+from medianest.services.health import check_readiness
+from medianest.web.deps import container_of
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class SystemCard:
+    name: str
+    status: str
+    status_word: str
+    detail: str
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    container = container_of(request)
+    readiness = await check_readiness(
+        container.engine, container.bus, redis_configured=bool(container.settings.redis_url)
+    )
+    database = readiness.checks.get("database", "ok")
+    seen = await workers.recent_workers(container.sessions) if database == "ok" else []
+    cards = [
+        SystemCard(
+            "Database",
+            "up" if database == "ok" else "down",
+            "Up" if database == "ok" else "Down",
+            "SQLite" if container.settings.is_sqlite else "PostgreSQL",
+        ),
+        SystemCard(
+            "Background jobs",
+            "up" if seen else "pending",
+            "Running" if seen else "Starting",
+            f"{len(seen)} worker{'s' if len(seen) != 1 else ''} seen in the last 5 minutes",
+        ),
+        SystemCard(
+            "Live updates",
+            "up",
+            "Ready",
+            "Redis pub/sub" if container.settings.redis_url else "In-process",
+        ),
+    ]
+    return request.app.state.templates.TemplateResponse(
+        request, "home.html", {"page_title": "Dashboard", "active": "dashboard", "system": cards}
+    )
+
+
+@router.get("/signin", response_class=HTMLResponse)
+async def signin(request: Request) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "signin.html",
+        {"server_name": "MediaNest", "welcome_text": "Sign in with the Plex account you use to watch."},
+    )

@@ -1,0 +1,149 @@
+"""Errors: RFC 9457 problem details for the API, friendly pages for people, never a traceback."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from medianest.observability.logging import get_logger
+from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
+
+log = get_logger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raised by routes to answer with a problem detail (or an error page for browsers)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        type_: str = "about:blank",
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title or HTTPStatus(status).phrase
+        self.type = type_
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def request_id_of(request: Request) -> str:
+    return str(getattr(request.state, "request_id", ""))
+
+
+def wants_problem_json(request: Request) -> bool:
+    if request.url.path.startswith(("/api/", "/events")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def problem_response(request: Request, problem: Problem) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem.type,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+        "instance": request.url.path,
+        "request_id": request_id_of(request),
+        **problem.extra,
+    }
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
+
+
+FRIENDLY = {
+    400: ("That request did not make sense", "Something in the request was not right."),
+    401: ("Please sign in", "You need to sign in to see this page."),
+    403: ("Not allowed", "Your account is not allowed to do that."),
+    404: ("Page not found", "There is nothing at this address. It may have moved or never existed."),
+    405: ("Not allowed here", "That action is not available on this page."),
+    429: ("Slow down a little", "Too many attempts. Please wait a moment and try again."),
+    500: ("Something went wrong", "MediaNest hit an unexpected problem. It has been logged."),
+    503: ("Temporarily unavailable", "A service MediaNest needs is not answering right now."),
+}
+
+
+def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
+    def render(request: Request, problem: Problem) -> Response:
+        if wants_problem_json(request):
+            return problem_response(request, problem)
+        heading, text = FRIENDLY.get(problem.status, (problem.title, problem.detail))
+        detail = problem.detail if problem.status < 500 and problem.detail != problem.title else text
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": problem.status, "heading": heading, "message": detail, "request_id": request_id_of(request)},
+            status_code=problem.status,
+            headers=problem.headers,
+        )
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> Response:
+        return render(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        return render(request, Problem(exc.status_code, detail, headers=dict(exc.headers or {})))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid input"
+        return render(
+            request,
+            Problem(422, summary, title="Invalid input", extra={"errors": errors}),
+        )
+
+    app.add_middleware(CrashGuardMiddleware, render=render)
+
+
+class CrashGuardMiddleware:
+    """Turns an unhandled exception into the 500 page or problem.
+
+    It sits inside the request-id and security-header middleware, so the 500 answer still
+    carries the request id and the headers (Starlette's own handler runs outside them).
+    """
+
+    def __init__(self, app: ASGIApp, render: Callable[[Request, Problem], Response]) -> None:
+        self.app = app
+        self.render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error", path=scope.get("path"))
+            if started:
+                raise
+            request = Request(scope)
+            response = self.render(request, Problem(500, "An unexpected error occurred."))
+            await response(scope, receive, send)

@@ -1,0 +1,83 @@
+"""The `medianest` command fails with one clear line, never a traceback, on a bad setup."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MEDIANEST_")}
+    return subprocess.run(
+        [sys.executable, "-m", "medianest", *args],
+        env={**clean, "COLUMNS": "200", **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "medianest: error:" in line]
+    assert len(errors) == 1, result.stderr
+    for needle in needles:
+        assert needle in errors[0]
+
+
+def test_version() -> None:
+    result = run_cli("--version", env={})
+    assert result.returncode == 0
+    assert result.stdout.startswith("medianest ")
+
+
+def test_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", env={"MEDIANEST_DATA_DIR": str(tmp_path), "MEDIANEST_PORT": str(port)})
+    assert_one_clear_line(result, "MEDIANEST_PORT", "already in use")
+
+
+def test_unwritable_data_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    result = run_cli("serve", env={"MEDIANEST_DATA_DIR": str(blocker / "data")})
+    assert_one_clear_line(result, "MEDIANEST_DATA_DIR", "not writable")
+
+
+def test_unreachable_postgres(tmp_path: Path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    result = run_cli(
+        "migrate",
+        env={
+            "MEDIANEST_DATA_DIR": str(tmp_path),
+            "MEDIANEST_DATABASE_URL": f"postgresql://nest:hunter2@127.0.0.1:{port}/nest",
+        },
+    )
+    assert_one_clear_line(result, "MEDIANEST_DATABASE_URL", "cannot use the database")
+    assert "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["localhost:6379", "redis://:notaport"])
+def test_malformed_redis_url(tmp_path: Path, url: str) -> None:
+    result = run_cli("serve", env={"MEDIANEST_DATA_DIR": str(tmp_path), "MEDIANEST_REDIS_URL": url})
+    assert_one_clear_line(result, "MEDIANEST_REDIS_URL")
+
+
+def test_migrate_brings_a_fresh_sqlite_install_to_head(tmp_path: Path) -> None:
+    result = run_cli("migrate", env={"MEDIANEST_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "medianest.db").exists()
+    assert (tmp_path / "secret.key").exists() is False  # keys are made by serve, not migrate
+    assert "head" in result.stderr
