@@ -36,7 +36,9 @@ def make_settings(data_dir: Path, database_url: str | None, **overrides: object)
 
 
 async def _migrate(url: str) -> None:
-    engine = create_short_lived_engine(Settings(_env_file=None, database_url=url).resolved_database_url)  # type: ignore[call-arg]
+    engine = create_short_lived_engine(
+        Settings(_env_file=None, database_url=url).resolved_database_url
+    )  # type: ignore[call-arg]
     try:
         await migrate.upgrade(engine)
     finally:
@@ -60,7 +62,9 @@ def session_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 async def _truncate_all(url: str) -> None:
-    engine = create_short_lived_engine(Settings(_env_file=None, database_url=url).resolved_database_url)  # type: ignore[call-arg]
+    engine = create_short_lived_engine(
+        Settings(_env_file=None, database_url=url).resolved_database_url
+    )  # type: ignore[call-arg]
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     try:
         async with engine.begin() as connection:

@@ -43,7 +43,9 @@ def resolve_secret_key(settings: Settings) -> str:
     if settings.secret_key is not None:
         key = settings.secret_key.get_secret_value().strip()
         if not key:
-            raise StartupError("MEDIANEST_SECRET_KEY: is empty; unset it to let MediaNest generate one")
+            raise StartupError(
+                "MEDIANEST_SECRET_KEY: is empty; unset it to let MediaNest generate one"
+            )
         return key
     return _read_or_create(settings.data_dir.resolve() / "secret.key", secrets.token_urlsafe(48))
 

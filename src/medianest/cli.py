@@ -76,7 +76,9 @@ def apply_migrations(settings: Settings) -> str | None:
     try:
         return asyncio.run(run())
     except Exception as exc:
-        fail(f"MEDIANEST_DATABASE_URL: cannot use the database at {_safe_db_url(settings)}: {_first_line(exc)}")
+        fail(
+            f"MEDIANEST_DATABASE_URL: cannot use the database at {_safe_db_url(settings)}: {_first_line(exc)}"
+        )
 
 
 def check_redis(settings: Settings) -> None:
@@ -85,7 +87,9 @@ def check_redis(settings: Settings) -> None:
     import redis
 
     try:
-        client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=3)
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=3, socket_timeout=3
+        )
         client.ping()
         client.close()
     except (redis.RedisError, ValueError, OSError) as exc:
@@ -99,7 +103,9 @@ def check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            reason = "is already in use" if exc.errno in (98, 48) else f"cannot be used ({exc.strerror})"
+            reason = (
+                "is already in use" if exc.errno in (98, 48) else f"cannot be used ({exc.strerror})"
+            )
             fail(f"MEDIANEST_PORT: {host}:{port} {reason}")
 
 
@@ -112,7 +118,10 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main_options(
     version: Annotated[
-        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version."
+        ),
     ] = False,
 ) -> None:
     """MediaNest command line."""
@@ -136,7 +145,9 @@ def serve(
     revision = apply_migrations(settings)
     log.info("database ready", revision=revision, database=_safe_db_url(settings))
     url = f"http://{settings.host}:{settings.port}/"
-    console.print(f"[bold green]MediaNest[/] is running at [link={url}]{url}[/link]  (Ctrl+C to stop)")
+    console.print(
+        f"[bold green]MediaNest[/] is running at [link={url}]{url}[/link]  (Ctrl+C to stop)"
+    )
     if reload:
         uvicorn.run(
             "medianest.app:create_app_from_env",
@@ -167,9 +178,13 @@ def worker() -> None:
     guarded(lambda: prepare_data_dir(settings))
     check_redis(settings)
     if not settings.redis_url:
-        log.warning("no MEDIANEST_REDIS_URL: this worker shares the SQLite job queue of one machine")
+        log.warning(
+            "no MEDIANEST_REDIS_URL: this worker shares the SQLite job queue of one machine"
+        )
     loop_thread = LoopThread().start()
-    container = asyncio.run_coroutine_threadsafe(build_container(settings), loop_thread.loop).result()
+    container = asyncio.run_coroutine_threadsafe(
+        build_container(settings), loop_thread.loop
+    ).result()
     consumer = container.make_consumer(embedded=False)
     container.tasks.heartbeat()
     console.print(f"[bold green]MediaNest worker[/] started with {settings.worker_threads} threads")

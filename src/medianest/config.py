@@ -35,7 +35,9 @@ class FileSecretsSource(PydanticBaseSettingsSource):
         try:
             return Path(path).read_text(encoding="utf-8").rstrip("\r\n"), field_name, False
         except OSError as exc:
-            raise ValueError(f"{ENV_PREFIX}{field_name.upper()}_FILE: cannot read {path}: {exc.strerror}") from exc
+            raise ValueError(
+                f"{ENV_PREFIX}{field_name.upper()}_FILE: cannot read {path}: {exc.strerror}"
+            ) from exc
 
     def __call__(self) -> dict[str, Any]:
         values: dict[str, Any] = {}

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 
-def run_cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MEDIANEST_")}
     return subprocess.run(
         [sys.executable, "-m", "medianest", *args],
@@ -43,7 +45,9 @@ def test_port_in_use(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("serve", env={"MEDIANEST_DATA_DIR": str(tmp_path), "MEDIANEST_PORT": str(port)})
+        result = run_cli(
+            "serve", env={"MEDIANEST_DATA_DIR": str(tmp_path), "MEDIANEST_PORT": str(port)}
+        )
     assert_one_clear_line(result, "MEDIANEST_PORT", "already in use")
 
 

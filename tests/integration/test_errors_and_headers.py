@@ -79,7 +79,9 @@ async def test_invalid_input_is_a_422_problem_naming_the_field(crashy: httpx.Asy
     assert body["errors"][0]["field"] == "path.item_id"
 
 
-async def test_request_id_is_kept_when_sane_and_replaced_when_not(client: httpx.AsyncClient) -> None:
+async def test_request_id_is_kept_when_sane_and_replaced_when_not(
+    client: httpx.AsyncClient,
+) -> None:
     kept = await client.get("/healthz", headers={"x-request-id": "abc-12345678"})
     assert kept.headers["x-request-id"] == "abc-12345678"
     replaced = await client.get("/healthz", headers={"x-request-id": "<script>"})
@@ -87,7 +89,9 @@ async def test_request_id_is_kept_when_sane_and_replaced_when_not(client: httpx.
     assert len(replaced.headers["x-request-id"]) == 32
 
 
-@pytest.mark.parametrize("path", ["/", "/signin", "/healthz", "/api/v1/nope", "/static/css/app.css"])
+@pytest.mark.parametrize(
+    "path", ["/", "/signin", "/healthz", "/api/v1/nope", "/static/css/app.css"]
+)
 async def test_security_headers_on_every_response(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
     csp = response.headers["content-security-policy"]

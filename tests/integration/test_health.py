@@ -35,7 +35,9 @@ async def test_healthy_instance_is_live_and_ready(client: httpx.AsyncClient) -> 
 
 
 async def test_unmigrated_database_is_not_ready_and_says_why(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'empty.db'}", redis_url=None)
+    settings = make_settings(
+        tmp_path / "data", f"sqlite:///{tmp_path / 'empty.db'}", redis_url=None
+    )
     response = await _get(settings, "/readyz")
     assert response.status_code == 503
     assert "run `medianest migrate`" in response.json()["checks"]["database"]
@@ -63,12 +65,16 @@ async def test_lost_postgres_connection_is_reported_then_recovers(tmp_path: Path
     base = backends.configured_database_url() or "postgresql://127.0.0.1:5432/test"
     url = backends.create_postgres_database(base, "lost")
     try:
-        engine = create_short_lived_engine(Settings(_env_file=None, database_url=url).resolved_database_url)  # type: ignore[call-arg]
+        engine = create_short_lived_engine(
+            Settings(_env_file=None, database_url=url).resolved_database_url
+        )  # type: ignore[call-arg]
         await migrate.upgrade(engine)
         await engine.dispose()
         upstream = httpx.URL(url.replace("postgresql://", "http://"))
         async with TcpProxy(upstream.host, upstream.port or 5432) as proxy:
-            proxied = url.replace(f"{upstream.host}:{upstream.port or 5432}", f"127.0.0.1:{proxy.port}")
+            proxied = url.replace(
+                f"{upstream.host}:{upstream.port or 5432}", f"127.0.0.1:{proxy.port}"
+            )
             settings = make_settings(tmp_path / "data", proxied, redis_url=None)
             app = create_app(settings)
             async with LifespanManager(app):
@@ -90,7 +96,9 @@ async def test_lost_postgres_connection_is_reported_then_recovers(tmp_path: Path
         backends.drop_postgres_database(base, url)
 
 
-async def test_unreachable_redis_makes_the_instance_unready(tmp_path: Path, database_url: str) -> None:
+async def test_unreachable_redis_makes_the_instance_unready(
+    tmp_path: Path, database_url: str
+) -> None:
     from tests.support.tcp_proxy import TcpProxy as Proxy
 
     redis_url = backends.redis_url_for_redis_tests()

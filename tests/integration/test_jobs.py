@@ -41,9 +41,13 @@ async def test_task_runs_on_sqlite_storage(tmp_path: Path, database_url: str) ->
     assert (tmp_path / "data" / "jobs.sqlite3").exists()
 
 
-async def test_task_runs_on_redis_storage(tmp_path: Path, database_url: str, redis_url: str) -> None:
+async def test_task_runs_on_redis_storage(
+    tmp_path: Path, database_url: str, redis_url: str
+) -> None:
     namespace = f"{backends.redis_namespace()}-jobs"
-    settings = make_settings(tmp_path / "data", database_url, redis_url=redis_url, redis_namespace=namespace)
+    settings = make_settings(
+        tmp_path / "data", database_url, redis_url=redis_url, redis_namespace=namespace
+    )
     try:
         await _heartbeat_reaches_the_database(settings)
         assert not (tmp_path / "data" / "jobs.sqlite3").exists()

@@ -35,7 +35,9 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
 
 
 async def _tables(url: str) -> set[str]:
-    engine = create_short_lived_engine(Settings(_env_file=None, database_url=url).resolved_database_url)  # type: ignore[call-arg]
+    engine = create_short_lived_engine(
+        Settings(_env_file=None, database_url=url).resolved_database_url
+    )  # type: ignore[call-arg]
     try:
         async with engine.connect() as connection:
             return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))

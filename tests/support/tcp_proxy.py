@@ -24,7 +24,9 @@ class TcpProxy:
         await self.cut()
 
     async def restore(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port, reuse_address=True)
+        self._server = await asyncio.start_server(
+            self._accept, "127.0.0.1", self.port, reuse_address=True
+        )
 
     async def cut(self) -> None:
         """Stop listening and drop every open connection: the service is gone."""

@@ -51,7 +51,9 @@ def test_secret_read_from_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert "tok-from-file" not in repr(settings)
 
 
-def test_unreadable_secret_file_names_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_unreadable_secret_file_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("MEDIANEST_OVERSEERR_API_KEY_FILE", str(tmp_path / "missing"))
     with pytest.raises(ValueError, match="MEDIANEST_OVERSEERR_API_KEY_FILE"):
         Settings(_env_file=None)  # type: ignore[call-arg]
@@ -64,7 +66,10 @@ def test_unreadable_secret_file_names_the_variable(monkeypatch: pytest.MonkeyPat
         ({"PORT": "70000"}, "MEDIANEST_PORT: Input should be less than or equal to 65535"),
         ({"REDIS_URL": "localhost:6379"}, "MEDIANEST_REDIS_URL: must start with redis://"),
         ({"REDIS_URL": "redis://:6379"}, "MEDIANEST_REDIS_URL: must name a host"),
-        ({"DATABASE_URL": "mysql://x/y"}, "MEDIANEST_DATABASE_URL: must be a sqlite:/// or postgresql://"),
+        (
+            {"DATABASE_URL": "mysql://x/y"},
+            "MEDIANEST_DATABASE_URL: must be a sqlite:/// or postgresql://",
+        ),
         ({"PLEX_URL": "ftp://plex"}, "MEDIANEST_PLEX_URL: must be an http:// or https:// URL"),
         ({"LOG_LEVEL": "loud"}, "MEDIANEST_LOG_LEVEL: Input should be"),
     ],

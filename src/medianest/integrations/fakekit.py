@@ -100,7 +100,9 @@ def xml_attr(value: Any) -> str:
     return str(value)
 
 
-def xml_element(tag: str, attrs: dict[str, Any], children: list[ET.Element] | None = None) -> ET.Element:
+def xml_element(
+    tag: str, attrs: dict[str, Any], children: list[ET.Element] | None = None
+) -> ET.Element:
     """Build an element from a flat dict, skipping nested values (those become child elements)."""
     element = ET.Element(tag)
     for key, value in attrs.items():
@@ -112,9 +114,13 @@ def xml_element(tag: str, attrs: dict[str, Any], children: list[ET.Element] | No
     return element
 
 
-def xml_response(root: ET.Element, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+def xml_response(
+    root: ET.Element, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
-    return Response(body, status_code=status_code, media_type="text/xml;charset=utf-8", headers=headers)
+    return Response(
+        body, status_code=status_code, media_type="text/xml;charset=utf-8", headers=headers
+    )
 
 
 def free_port() -> int:

@@ -21,7 +21,9 @@ SECRET_KEY_PATTERN = re.compile(
 REDACTED = "[redacted]"
 
 
-def redact_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def redact_secrets(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key in list(event_dict):
         if key != "event" and SECRET_KEY_PATTERN.search(key):
             event_dict[key] = REDACTED

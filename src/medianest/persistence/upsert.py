@@ -18,7 +18,7 @@ async def upsert(
     conflict: Sequence[str],
     update: Mapping[str, Any],
 ) -> None:
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(**values)
     statement = statement.on_conflict_do_update(index_elements=list(conflict), set_=dict(update))

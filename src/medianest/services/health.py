@@ -55,7 +55,9 @@ async def _events(bus: EventBus) -> str | None:
     return None
 
 
-async def check_readiness(engine: AsyncEngine, bus: EventBus, *, redis_configured: bool) -> Readiness:
+async def check_readiness(
+    engine: AsyncEngine, bus: EventBus, *, redis_configured: bool
+) -> Readiness:
     readiness = Readiness()
     readiness.record("database", await _database(engine))
     if redis_configured:

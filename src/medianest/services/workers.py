@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from medianest.persistence.models import WorkerHeartbeat
+from medianest.persistence.models import Base, WorkerHeartbeat
 from medianest.persistence.types import utcnow
 from medianest.persistence.upsert import upsert
 
@@ -25,7 +25,7 @@ async def record_heartbeat(
     sessions: async_sessionmaker[AsyncSession], worker_id: str, hostname: str
 ) -> WorkerSeen:
     now = utcnow()
-    table = WorkerHeartbeat.__table__
+    table = Base.metadata.tables[WorkerHeartbeat.__tablename__]
     async with sessions.begin() as session:
         # Two consumer threads of one worker may beat at once: an upsert cannot collide.
         await upsert(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -62,14 +62,19 @@ def problem_response(request: Request, problem: Problem) -> JSONResponse:
         "request_id": request_id_of(request),
         **problem.extra,
     }
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
+    return JSONResponse(
+        body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
+    )
 
 
 FRIENDLY = {
     400: ("That request did not make sense", "Something in the request was not right."),
     401: ("Please sign in", "You need to sign in to see this page."),
     403: ("Not allowed", "Your account is not allowed to do that."),
-    404: ("Page not found", "There is nothing at this address. It may have moved or never existed."),
+    404: (
+        "Page not found",
+        "There is nothing at this address. It may have moved or never existed.",
+    ),
     405: ("Not allowed here", "That action is not available on this page."),
     429: ("Slow down a little", "Too many attempts. Please wait a moment and try again."),
     500: ("Something went wrong", "MediaNest hit an unexpected problem. It has been logged."),
@@ -82,11 +87,18 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         if wants_problem_json(request):
             return problem_response(request, problem)
         heading, text = FRIENDLY.get(problem.status, (problem.title, problem.detail))
-        detail = problem.detail if problem.status < 500 and problem.detail != problem.title else text
+        detail = (
+            problem.detail if problem.status < 500 and problem.detail != problem.title else text
+        )
         return templates.TemplateResponse(
             request,
             "error.html",
-            {"status": problem.status, "heading": heading, "message": detail, "request_id": request_id_of(request)},
+            {
+                "status": problem.status,
+                "heading": heading,
+                "message": detail,
+                "request_id": request_id_of(request),
+            },
             status_code=problem.status,
             headers=problem.headers,
         )
@@ -103,7 +115,10 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "message": err.get("msg", ""),
+            }
             for err in exc.errors()
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid input"

@@ -6,6 +6,10 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from medianest import __version__
@@ -32,6 +36,16 @@ def static_url(path: str) -> str:
 
 def missing_vendor_files() -> list[str]:
     return [name for name in VENDOR_FILES if not (STATIC_DIR / "vendor" / name).exists()]
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(
+        request, template, context, status_code=status_code
+    )
+    return response
 
 
 def build_templates() -> Jinja2Templates:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from medianest.services import workers
 from medianest.services.health import check_readiness
 from medianest.web.deps import container_of
+from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,15 +51,18 @@ async def home(request: Request) -> HTMLResponse:
             "Redis pub/sub" if container.settings.redis_url else "In-process",
         ),
     ]
-    return request.app.state.templates.TemplateResponse(
+    return render(
         request, "home.html", {"page_title": "Dashboard", "active": "dashboard", "system": cards}
     )
 
 
 @router.get("/signin", response_class=HTMLResponse)
 async def signin(request: Request) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(
+    return render(
         request,
         "signin.html",
-        {"server_name": "MediaNest", "welcome_text": "Sign in with the Plex account you use to watch."},
+        {
+            "server_name": "MediaNest",
+            "welcome_text": "Sign in with the Plex account you use to watch.",
+        },
     )

@@ -1,0 +1,50 @@
+"""The web shell as a person sees it: layout, theme, live connection, no CSP violations."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from medianest.config import Settings
+from tests.e2e.conftest import screenshot
+from tests.support.servers import running_app
+
+
+def test_dashboard_shell_on_desktop_and_phone(settings: Settings, page: Page) -> None:
+    with running_app(settings, start_worker=True) as server:
+        page.goto(server.url + "/")
+        expect(page.locator("aside.sidebar")).to_be_visible()
+        expect(page.locator(".nav-link.active")).to_have_text("Dashboard")
+        expect(page.locator("#live-indicator")).to_have_attribute("data-state", "open", timeout=10_000)
+        expect(page.locator(".status-card").first).to_contain_text("Database")
+        screenshot(page, "shell-desktop-dark")
+
+        page.set_viewport_size({"width": 320, "height": 640})
+        expect(page.locator("aside.sidebar")).to_be_hidden()
+        expect(page.locator("nav.bottom-nav")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"page scrolls sideways at 320px ({width}px wide)"
+        screenshot(page, "shell-phone-dark")
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_theme_toggle_persists_across_pages(settings: Settings, page: Page) -> None:
+    with running_app(settings) as server:
+        page.goto(server.url + "/")
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        page.get_by_role("button", name="Switch between dark and light theme").click()
+        expect(page.locator("html")).to_have_attribute("data-theme", "light")
+        page.goto(server.url + "/signin")
+        expect(page.locator("html")).to_have_attribute("data-theme", "light")
+        expect(page.get_by_role("link", name="Sign in with Plex")).to_be_visible()
+        screenshot(page, "signin-light")
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_error_page_is_styled_and_shows_the_request_id(settings: Settings, page: Page) -> None:
+    with running_app(settings) as server:
+        response = page.goto(server.url + "/no-such-page")
+        assert response is not None
+        assert response.status == 404
+        expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+        expect(page.locator("code")).to_have_text(response.headers["x-request-id"])
+        screenshot(page, "error-404")
