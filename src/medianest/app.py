@@ -56,6 +56,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     app.state.templates = templates = build_templates()
+    templates.env.globals["demo_mode"] = bool(settings.demo)
     install_error_handlers(app, templates)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

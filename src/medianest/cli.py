@@ -27,7 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 log = get_logger("medianest.cli")
 T = TypeVar("T")
 
@@ -133,12 +133,22 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (MEDIANEST_PORT).")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
 ) -> None:
-    """Run the web app (applies pending migrations first; runs jobs in-process by default)."""
+    """Run the web app (applies pending migrations first; runs jobs in-process by default).
+
+    With no integration configured (and MEDIANEST_DEMO not false) it starts the demo services.
+    """
+    settings = settings_or_exit(host=host, port=port)
+    if settings.wants_demo and not reload:
+        run_demo(settings, seed=1)
+        return
+    run_server(settings, reload=reload)
+
+
+def run_server(settings: Settings, *, reload: bool = False, after_start: str = "") -> None:
     import uvicorn
 
     from medianest.app import create_app
 
-    settings = settings_or_exit(host=host, port=port)
     guarded(lambda: prepare_data_dir(settings))
     check_port_free(settings.host, settings.port)
     check_redis(settings)
@@ -148,6 +158,8 @@ def serve(
     console.print(
         f"[bold green]MediaNest[/] is running at [link={url}]{url}[/link]  (Ctrl+C to stop)"
     )
+    if after_start:
+        console.print(after_start, highlight=False)
     if reload:
         uvicorn.run(
             "medianest.app:create_app_from_env",
@@ -166,6 +178,85 @@ def serve(
         proxy_headers=True,
         timeout_graceful_shutdown=5,
     )
+
+
+def run_demo(base: Settings, *, seed: int) -> None:
+    """MediaNest wired to every fake service, with its own data dir (`<data dir>/demo`)."""
+    from medianest.demo import identities
+    from medianest.demo.world import DemoWorld
+
+    data_dir = (base.data_dir / "demo").resolve()
+    guarded(lambda: prepare_data_dir(base.model_copy(update={"data_dir": data_dir})))
+    check_port_free(base.host, base.port)
+    url = f"http://{base.host}:{base.port}"
+    world = DemoWorld.build(data_dir, seed=seed)
+    world.start(url)
+    try:
+        settings = settings_or_exit(
+            data_dir=data_dir,
+            base_url=url,
+            demo=True,
+            host=base.host,
+            port=base.port,
+            **world.settings_overrides(),
+        )
+        accounts = ", ".join(a.username for a in identities.ACCOUNTS)
+        lines = [f"  {label}: {link}" for label, link in world.describe()]
+        notes = "\n".join(
+            [
+                "[bold yellow]Demo services[/] (fakes of plex.tv, Plex, Overseerr, Uptime Kuma and a video host):",
+                *lines,
+                f"  demo Plex accounts (one click on the fake Plex sign-in page): {accounts}",
+            ]
+        )
+        run_server(settings, after_start=notes)
+    finally:
+        world.stop()
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port for MediaNest (MEDIANEST_PORT).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated demo data.")] = 1,
+) -> None:
+    """Run MediaNest wired to built-in fake services with seed data, for a first look."""
+    run_demo(settings_or_exit(port=port), seed=seed)
+
+
+@app.command()
+def fake(
+    service: Annotated[str, typer.Argument(help="plextv, plex, overseerr, uptime-kuma or media")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 0,
+    credential: Annotated[
+        str | None, typer.Option(help="Token or API key the fake accepts (default: the demo's).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 1,
+) -> None:
+    """Serve one fake external service on 127.0.0.1 for manual testing (Ctrl+C to stop)."""
+    import threading
+
+    from medianest.demo.fakes import FAKES
+    from medianest.integrations.fakekit import FakeServer
+
+    if service not in FAKES:
+        fail(f"unknown service {service!r}; choose one of {', '.join(FAKES)}")
+    settings = settings_or_exit()
+    cache = (settings.data_dir / "fakes").resolve()
+    served = FAKES[service](seed, credential, cache)
+    if port:
+        check_port_free("127.0.0.1", port)
+    server = FakeServer(served.app, port).start()
+    print(f"fake {service} serving at {server.url}", flush=True)
+    for label, value in served.notes:
+        shown = f"{server.url}{value}" if value.startswith("/") else value
+        print(f"  {label}: {shown}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        served.close()
 
 
 @app.command()

@@ -70,12 +70,20 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     admin_password: SecretStr | None = None
+    # Demo services: None = when no integration is configured, True = always, False = never.
+    demo: bool | None = None
 
     # Jobs: the embedded consumer runs inside `serve` unless turned off (then run `medianest worker`).
     embedded_worker: bool = True
     worker_threads: int = Field(default=2, ge=1, le=32)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     session_days: int = Field(default=30, ge=1, le=365)
+    session_max_days: int = Field(default=90, ge=1, le=3650)
+    # Fernet keys for secrets at rest, newest first; default: a key file made in the data dir.
+    encryption_keys: SecretStr | None = None
+    sign_in_attempts_per_account: int = Field(default=5, ge=1, le=1000)
+    sign_in_attempts_per_ip: int = Field(default=20, ge=1, le=10000)
+    sign_in_lockout_minutes: int = Field(default=15, ge=1, le=1440)
 
     # Integration pre-seeds, read on start (the admin pages own them afterwards).
     plex_url: str | None = None
@@ -173,6 +181,14 @@ class Settings(BaseSettings):
     def allowed_download_hosts(self) -> tuple[str, ...]:
         hosts = (h.strip().lower() for h in self.download_allowed_hosts.split(","))
         return tuple(h for h in hosts if h)
+
+    @property
+    def integrations_configured(self) -> bool:
+        return any((self.plex_url, self.overseerr_url, self.uptime_kuma_url))
+
+    @property
+    def wants_demo(self) -> bool:
+        return self.demo if self.demo is not None else not self.integrations_configured
 
     @property
     def secure_cookies(self) -> bool:

@@ -24,8 +24,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: Playwright's sync API keeps an event loop running on the main thread while
+    # it is open, which async tests in later modules cannot share.
     if not Path(CHROMIUM).exists():
         backends.unavailable(f"Chromium not found at {CHROMIUM} (make test installs it)")
     with sync_playwright() as playwright:

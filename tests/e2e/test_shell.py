@@ -14,7 +14,9 @@ def test_dashboard_shell_on_desktop_and_phone(settings: Settings, page: Page) ->
         page.goto(server.url + "/")
         expect(page.locator("aside.sidebar")).to_be_visible()
         expect(page.locator(".nav-link.active")).to_have_text("Dashboard")
-        expect(page.locator("#live-indicator")).to_have_attribute("data-state", "open", timeout=10_000)
+        expect(page.locator("#live-indicator")).to_have_attribute(
+            "data-state", "open", timeout=10_000
+        )
         expect(page.locator(".status-card").first).to_contain_text("Database")
         screenshot(page, "shell-desktop-dark")
 

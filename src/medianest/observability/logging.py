@@ -69,7 +69,8 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
-    logging.getLogger("huey").setLevel(max(logging.INFO, root.level))
+    # Huey logs every task execution at INFO; jobs log their own meaningful lines.
+    logging.getLogger("huey").setLevel(max(logging.WARNING, root.level))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -1,25 +1,14 @@
-"""SQLAlchemy models. The schema changes only through Alembic migrations."""
+"""Operational tables: worker heartbeats and runtime settings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
 
+from medianest.persistence.models.base import Base
 from medianest.persistence.types import UTCDateTime, utcnow
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class WorkerHeartbeat(Base):

@@ -1,0 +1,236 @@
+"""What every client of an external service shares: errors, timeouts, retries, a circuit breaker
+and an availability record.
+
+A dead or slow service must degrade only its own feature: calls fail fast with
+:class:`Unavailable` while the breaker is open, and the availability record tells pages and the
+admin's integrations page since when and why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from medianest.observability.logging import get_logger
+
+log = get_logger(__name__)
+
+Clock = Callable[[], float]
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class IntegrationError(Exception):
+    """Base of every error a client raises; ``service`` names the service for messages."""
+
+    def __init__(self, service: str, message: str, *, status: int | None = None) -> None:
+        super().__init__(f"{service}: {message}")
+        self.service = service
+        self.message = message
+        self.status = status
+
+
+class Unavailable(IntegrationError):
+    """Not reachable, too slow, answering 5xx, or the breaker is open: try again later."""
+
+
+class CredentialsRejected(IntegrationError):
+    """The token or API key was refused (401/403)."""
+
+
+class NotFound(IntegrationError):
+    """The service says the thing asked for does not exist."""
+
+
+class BadResponse(IntegrationError):
+    """The service answered something that is not its protocol (garbage, wrong shape)."""
+
+
+class Refused(IntegrationError):
+    """The service understood and said no (4xx other than auth/not-found); ``message`` says why."""
+
+
+@dataclass
+class CircuitBreaker:
+    """Stops calling a service after ``threshold`` failures in a row, for ``cooldown`` seconds.
+
+    After the cool-down one trial call goes through (half-open): success closes the circuit,
+    failure opens it again.
+    """
+
+    threshold: int = 5
+    cooldown: float = 30.0
+    clock: Clock = time.monotonic
+    failures: int = 0
+    opened_at: float | None = None
+
+    def allow(self) -> bool:
+        if self.opened_at is None:
+            return True
+        return self.clock() - self.opened_at >= self.cooldown
+
+    def retry_in(self) -> float:
+        if self.opened_at is None:
+            return 0.0
+        return max(0.0, self.cooldown - (self.clock() - self.opened_at))
+
+    def record_success(self) -> None:
+        self.failures = 0
+        self.opened_at = None
+
+    def record_failure(self) -> None:
+        self.failures += 1
+        if self.failures >= self.threshold or self.opened_at is not None:
+            self.opened_at = self.clock()
+
+
+@dataclass
+class Availability:
+    """What an operator wants to know about a service right now."""
+
+    last_success_at: datetime | None = None
+    unavailable_since: datetime | None = None
+    last_error: str | None = None
+    credentials_rejected: bool = False
+
+    @property
+    def healthy(self) -> bool:
+        return self.unavailable_since is None and not self.credentials_rejected
+
+    def succeeded(self) -> bool:
+        """Records a success; True when the service just came back."""
+        recovered = self.unavailable_since is not None
+        self.last_success_at = datetime.now(UTC)
+        self.unavailable_since = None
+        self.last_error = None
+        self.credentials_rejected = False
+        return recovered
+
+    def failed(self, error: IntegrationError) -> bool:
+        """Records a failure; True when the service just went away (so we log it once)."""
+        self.last_error = error.message
+        if isinstance(error, CredentialsRejected):
+            self.credentials_rejected = True
+            return False
+        if self.unavailable_since is None:
+            self.unavailable_since = datetime.now(UTC)
+            return True
+        return False
+
+
+@dataclass
+class HttpPolicy:
+    timeout: float = 10.0
+    connect_timeout: float = 5.0
+    retries: int = 2  # extra attempts for idempotent calls on connection errors and 5xx
+    backoff: float = 0.25
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 30.0
+
+
+@dataclass
+class ServiceHttp:
+    """An httpx client bound to one service's base URL, with the shared failure handling.
+
+    Subclass-free on purpose: each integration's ``client.py`` builds one and maps the service's
+    own status codes and bodies to typed results.
+    """
+
+    service: str
+    base_url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    policy: HttpPolicy = field(default_factory=HttpPolicy)
+    transport: httpx.AsyncBaseTransport | None = None
+    clock: Clock = time.monotonic
+    availability: Availability = field(default_factory=Availability)
+    breaker: CircuitBreaker = field(init=False)
+    _client: httpx.AsyncClient | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.breaker = CircuitBreaker(
+            self.policy.breaker_threshold, self.policy.breaker_cooldown, self.clock
+        )
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                headers=dict(self.headers),
+                timeout=httpx.Timeout(self.policy.timeout, connect=self.policy.connect_timeout),
+                transport=self.transport,
+                follow_redirects=False,  # a redirect elsewhere is never followed silently
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Sends one request; returns any response below 500, raises :class:`Unavailable` else.
+
+        Callers turn 4xx answers into the service's meaning (``raise_for_auth`` helps).
+        """
+        if not self.breaker.allow():
+            raise Unavailable(
+                self.service,
+                f"not answering; next try in {self.breaker.retry_in():.0f}s",
+            )
+        attempts = 1 + (self.policy.retries if method.upper() in IDEMPOTENT else 0)
+        last: Unavailable | None = None
+        for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(self.policy.backoff * (2 ** (attempt - 1)))
+            try:
+                response = await self.client.request(method, path, **kwargs)
+            except httpx.TimeoutException:
+                last = Unavailable(self.service, f"no answer within {self.policy.timeout:g}s")
+                continue
+            except httpx.TransportError as exc:
+                last = Unavailable(self.service, f"cannot connect ({_reason(exc)})")
+                continue
+            if response.status_code >= 500:
+                last = Unavailable(
+                    self.service, f"answered {response.status_code}", status=response.status_code
+                )
+                continue
+            self._success()
+            return response
+        assert last is not None
+        self._failure(last)
+        raise last
+
+    def _success(self) -> None:
+        self.breaker.record_success()
+        if self.availability.succeeded():
+            log.info("service is back", service=self.service)
+
+    def _failure(self, error: IntegrationError) -> None:
+        self.breaker.record_failure()
+        if self.availability.failed(error):
+            log.warning("service unavailable", service=self.service, reason=error.message)
+
+    def reject_credentials(self, response: httpx.Response) -> CredentialsRejected:
+        error = CredentialsRejected(
+            self.service, "the credentials were refused", status=response.status_code
+        )
+        self.availability.failed(error)
+        return error
+
+    def bad_response(self, what: str) -> BadResponse:
+        error = BadResponse(self.service, f"unexpected answer: {what}")
+        self.breaker.record_failure()
+        self.availability.failed(error)
+        return error
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:120]

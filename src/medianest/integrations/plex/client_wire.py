@@ -1,0 +1,183 @@
+"""Wire plumbing of the Plex Media Server client: requests, status mapping, JSON containers.
+
+Kept apart from :mod:`client` so the public methods read as "which endpoint, which model". The
+token travels only in the ``X-Plex-Token`` header; query strings are built here with ``%20`` for
+spaces (``quote(..., safe='')``), which every HTTP server decodes the same way, unlike ``+``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from medianest.integrations.base import NotFound, Refused, ServiceHttp
+from medianest.integrations.plex.models import ItemPage, MediaItem
+from medianest.observability.logging import get_logger
+
+log = get_logger(__name__)
+
+SERVICE = "Plex"
+LIBRARY_ID = "com.plexapp.plugins.library"
+MAX_IMAGE_SIDE = 2000
+MAX_PAGE_SIZE = 200
+_RATING_KEY = re.compile(r"[0-9]{1,12}")
+_IMAGE_PATH = re.compile(r"(?:/library/|/:/resources/)[A-Za-z0-9._\-/]*")
+_TITLE = re.compile(r"<title>([^<]{1,100})</title>", re.IGNORECASE)
+
+M = TypeVar("M", bound=BaseModel)
+Params = Mapping[str, str | int]
+
+
+def check_rating_key(value: str | int) -> str:
+    """A rating key as it goes into a path: digits only, so nothing else reaches the URL."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not _RATING_KEY.fullmatch(text):
+        raise ValueError(f"not a Plex rating key: {value!r}")
+    return text
+
+
+def library_uri(machine_identifier: str, rating_keys: list[str]) -> str:
+    """``server://<mid>/com.plexapp.plugins.library/library/metadata/<rk>,<rk>`` (§2.1)."""
+    if not re.fullmatch(r"[A-Za-z0-9\-]{1,128}", machine_identifier):
+        raise ValueError("not a Plex machine identifier")
+    keys = ",".join(check_rating_key(k) for k in rating_keys)
+    return f"server://{machine_identifier}/{LIBRARY_ID}/library/metadata/{keys}"
+
+
+def check_image_path(path: str) -> str:
+    """An artwork path of this server (``/library/...`` or ``/:/resources/...``), else ValueError.
+
+    The transcoder fetches whatever ``url`` names, so a scheme, a host, ``..``, an encoded
+    character or a query would let a caller point it elsewhere.
+    """
+    if not isinstance(path, str) or not _IMAGE_PATH.fullmatch(path):
+        raise ValueError("not a Plex image path")
+    if "//" in path or ".." in path.split("/") or posixpath.normpath(path) != path.rstrip("/"):
+        raise ValueError("not a Plex image path")
+    return path
+
+
+def check_side(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_IMAGE_SIDE:
+        raise ValueError(f"{name} must be between 1 and {MAX_IMAGE_SIDE}")
+    return value
+
+
+def normalize_folder(path: str) -> str:
+    """Compare paths with ``/`` separators and no trailing slash (PMS may run on Windows)."""
+    return path.replace("\\", "/").rstrip("/")
+
+
+def with_query(path: str, params: Params | None) -> str:
+    if not params:
+        return path
+    pairs = [(k, str(v)) for k, v in params.items()]
+    return f"{path}?{urlencode(pairs, quote_via=quote, safe='')}"
+
+
+class PlexWire:
+    """Sends requests for :class:`~medianest.integrations.plex.client.PlexServerClient`."""
+
+    def __init__(self, http: ServiceHttp, token: str) -> None:
+        self.http = http
+        self._token = token
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        params: Params | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        auth: bool = True,
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if auth and self._token:
+            sent["X-Plex-Token"] = self._token
+        return await self.http.request(method, with_query(path, params), headers=sent)
+
+    def check(self, response: httpx.Response, what: str) -> None:
+        """Turns a non-2xx answer below 500 into the error a caller can act on."""
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        if status in (401, 403):
+            raise self.http.reject_credentials(response)
+        if status == 404:
+            raise NotFound(SERVICE, f"{what} not found", status=404)
+        if 300 <= status < 400:
+            raise self.http.bad_response(f"redirect ({status})")
+        reason = _html_title(response.text) or "no reason given"
+        raise Refused(SERVICE, f"refused {what}: {status} {reason}", status=status)
+
+    async def container(
+        self, method: str, path: str, what: str, params: Params | None = None, **kw: Any
+    ) -> tuple[dict[str, Any], httpx.Response]:
+        """The ``MediaContainer`` object of a JSON answer, with the response for its headers."""
+        response = await self.send(method, path, params, **kw)
+        self.check(response, what)
+        try:
+            body = response.json()
+        except ValueError:
+            raise self.http.bad_response(f"{what}: the body is not JSON") from None
+        box = body.get("MediaContainer") if isinstance(body, dict) else None
+        if not isinstance(box, dict):
+            raise self.http.bad_response(f"{what}: no MediaContainer")
+        return box, response
+
+    def parse(self, model: type[M], data: Any, what: str) -> M:
+        try:
+            return model.model_validate(data)
+        except ValidationError:
+            raise self.http.bad_response(f"{what} has an unexpected shape") from None
+
+    def entries(self, box: Mapping[str, Any], key: str, what: str) -> list[dict[str, Any]]:
+        """The array ``key`` of a container (absent means empty, as PMS omits empty arrays)."""
+        value = box.get(key, [])
+        if not isinstance(value, list):
+            raise self.http.bad_response(f"{what}: {key} is not a list")
+        return [e for e in value if isinstance(e, dict)]
+
+    def parse_many(self, model: type[M], entries: list[dict[str, Any]], what: str) -> list[M]:
+        """Every entry that parses; one malformed item must not hide a whole page."""
+        out: list[M] = []
+        for entry in entries:
+            try:
+                out.append(model.model_validate(entry))
+            except ValidationError:
+                continue
+        if skipped := len(entries) - len(out):
+            log.warning("skipped malformed Plex entries", service=SERVICE, what=what, count=skipped)
+        return out
+
+    async def page(self, path: str, what: str, params: Params, start: int, size: int) -> ItemPage:
+        """One page, paged by the server: ``start`` >= 0, ``size`` clamped to 1..MAX_PAGE_SIZE."""
+        start, size = max(0, int(start)), min(MAX_PAGE_SIZE, max(1, int(size)))
+        headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)}
+        box, response = await self.container("GET", path, what, params, headers=headers)
+        items = self.parse_many(MediaItem, self.entries(box, "Metadata", what), "items")
+        return ItemPage(
+            items=items, total=self.total(box, response, start + len(items)), start=start
+        )
+
+    def total(self, box: Mapping[str, Any], response: httpx.Response, fallback: int) -> int:
+        """``totalSize`` of a paged container, else the header, else what we can count."""
+        for raw in (box.get("totalSize"), response.headers.get("X-Plex-Container-Total-Size")):
+            try:
+                if raw is not None and not isinstance(raw, bool):
+                    return max(0, int(raw))
+            except (TypeError, ValueError):
+                continue
+        return fallback
+
+
+def _html_title(text: str) -> str | None:
+    """PMS explains refusals with a tiny HTML page; its title is the only reason it gives."""
+    match = _TITLE.search(text[:2000])
+    return match.group(1).strip() if match else None

@@ -1,0 +1,20 @@
+"""SQLAlchemy models. The schema changes only through Alembic migrations.
+
+Every model module is imported here so that ``Base.metadata`` knows all tables.
+"""
+
+from medianest.persistence.models.base import NAMING_CONVENTION, Base
+from medianest.persistence.models.system import AppSetting, WorkerHeartbeat
+from medianest.persistence.models.users import ApiToken, AuditEntry, PlexPin, User, UserSession
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "ApiToken",
+    "AppSetting",
+    "AuditEntry",
+    "Base",
+    "PlexPin",
+    "User",
+    "UserSession",
+    "WorkerHeartbeat",
+]

@@ -1,0 +1,1 @@
+"""Cryptographic building blocks: passwords, random tokens, encryption at rest."""

@@ -1,0 +1,109 @@
+"""Server-side sessions: random cookie value, SHA-256 stored, sliding expiry, absolute maximum."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from medianest.domain.users import Status
+from medianest.persistence.models import User, UserSession
+from medianest.persistence.types import utcnow
+from medianest.security.tokens import digest, new_token
+
+# Writing last_seen on every request would turn every page view into a write.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    sliding: timedelta
+    absolute: timedelta
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    session_id: int
+    user: User
+
+
+async def open_session(
+    db: AsyncSession, user: User, policy: SessionPolicy, *, ip: str | None, user_agent: str | None
+) -> str:
+    """Creates a session and returns the cookie value (never stored)."""
+    token = new_token()
+    now = utcnow()
+    db.add(
+        UserSession(
+            token_hash=digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + policy.sliding,
+            absolute_expires_at=now + policy.absolute,
+            ip=ip,
+            user_agent=(user_agent or "")[:512] or None,
+        )
+    )
+    user.last_sign_in_at = now
+    return token
+
+
+async def resolve(db: AsyncSession, token: str, policy: SessionPolicy) -> ActiveSession | None:
+    """The signed-in user behind a cookie, extending the session; None when it is not valid."""
+    if not token or len(token) > 200:
+        return None
+    row = await db.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
+    if row is None:
+        return None
+    now = utcnow()
+    if row.expires_at <= now or row.absolute_expires_at <= now:
+        await db.delete(row)
+        return None
+    user = await db.get(User, row.user_id)
+    if user is None or user.status != Status.ACTIVE:
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+        row.expires_at = min(now + policy.sliding, row.absolute_expires_at)
+    return ActiveSession(row.id, user)
+
+
+async def list_for_user(db: AsyncSession, user_id: int) -> list[UserSession]:
+    rows = await db.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.expires_at > utcnow())
+        .order_by(UserSession.last_seen_at.desc())
+    )
+    return list(rows)
+
+
+async def revoke(db: AsyncSession, user_id: int, session_id: int) -> bool:
+    result = await db.execute(
+        delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_all(db: AsyncSession, user_id: int, *, keep: int | None = None) -> int:
+    query = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(UserSession.id != keep)
+    result = await db.execute(query)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_by_token(db: AsyncSession, token: str) -> None:
+    await db.execute(delete(UserSession).where(UserSession.token_hash == digest(token)))
+
+
+async def purge_expired(db: AsyncSession) -> int:
+    now = utcnow()
+    result = await db.execute(
+        delete(UserSession).where(
+            (UserSession.expires_at <= now) | (UserSession.absolute_expires_at <= now)
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
