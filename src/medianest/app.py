@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,21 +12,50 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from medianest import __version__
+from medianest.bootstrap import prepare_data_dir, resolve_secret_key
 from medianest.config import Settings
-from medianest.container import build_container
+from medianest.container import Container, build_container
 from medianest.observability.logging import get_logger
 from medianest.web import live, ops
+from medianest.web.api import users as users_api
+from medianest.web.auth import install_auth_handlers
 from medianest.web.middleware import (
     HttpMetrics,
     MetricsMiddleware,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
 )
-from medianest.web.pages import home
+from medianest.web.pages import account, admin_users, home
+from medianest.web.pages import auth as auth_pages
 from medianest.web.problems import install_error_handlers
+from medianest.web.security import BrowserCsrfMiddleware
 from medianest.web.templating import STATIC_DIR, build_templates, missing_vendor_files
 
 log = get_logger(__name__)
+
+
+async def _bootstrap_admin_once(container: Container, settings: Settings) -> bool:
+    """Makes sure a fresh install has an admin; False when the database is not usable yet."""
+    configured = settings.admin_password.get_secret_value() if settings.admin_password else None
+    try:
+        generated = await container.local_auth.ensure_bootstrap_admin(configured)
+    except Exception as exc:  # database not reachable or not migrated yet: readyz says why
+        log.warning("cannot check for an admin account yet", reason=str(exc).splitlines()[0][:200])
+        return False
+    if generated:
+        # Shown once, on purpose: it is the only way into a fresh install without Plex.
+        log.warning(
+            f"Created the local admin account 'admin' with the one-time password {generated} "
+            "(you must change it at first sign-in)"
+        )
+    return True
+
+
+async def _bootstrap_admin_later(container: Container, settings: Settings) -> None:
+    delay = 2.0
+    while not await _bootstrap_admin_once(container, settings):
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 30.0)
 
 
 def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastAPI:
@@ -35,6 +66,9 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await build_container(settings)
         app.state.container = container
+        bootstrap: asyncio.Task[None] | None = None
+        if not await _bootstrap_admin_once(container, settings):
+            bootstrap = asyncio.create_task(_bootstrap_admin_later(container, settings))
         if missing := missing_vendor_files():
             log.warning("front-end packages missing; run `make assets`", missing=missing)
         if run_worker:
@@ -43,6 +77,10 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         try:
             yield
         finally:
+            if bootstrap is not None:
+                bootstrap.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await bootstrap
             await container.close()
 
     app = FastAPI(
@@ -53,17 +91,27 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         redoc_url=None,
         lifespan=lifespan,
     )
+    prepare_data_dir(settings)
+    app.state.secret_key = resolve_secret_key(settings)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     app.state.templates = templates = build_templates()
     templates.env.globals["demo_mode"] = bool(settings.demo)
     install_error_handlers(app, templates)
+    install_auth_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(ops.router)
     app.include_router(live.router)
     app.include_router(home.router)
+    app.include_router(auth_pages.router)
+    app.include_router(account.router)
+    app.include_router(admin_users.router)
+    app.include_router(users_api.router)
 
+    app.add_middleware(
+        BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies
+    )
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(RequestIdMiddleware)

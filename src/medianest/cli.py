@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest import __version__
 from medianest.bootstrap import StartupError, prepare_data_dir
 from medianest.config import Settings, describe_error, load_settings
+from medianest.domain.errors import DomainError
 from medianest.observability.logging import configure_logging, get_logger
 from medianest.persistence import migrate as migrations
-from medianest.persistence.engine import create_short_lived_engine
+from medianest.persistence.engine import create_short_lived_engine, session_factory
 
 app = typer.Typer(
     name="medianest",
@@ -294,6 +297,83 @@ def migrate() -> None:
     guarded(lambda: prepare_data_dir(settings))
     revision = apply_migrations(settings)
     console.print(f"Database schema is at revision [bold]{revision}[/] (head)")
+
+
+users_app = typer.Typer(help="Manage users from the command line.", no_args_is_help=True)
+admin_app = typer.Typer(help="Operator tasks.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(admin_app, name="admin")
+
+
+def _with_database(
+    settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
+) -> T:
+    async def run() -> T:
+        engine = create_short_lived_engine(settings.resolved_database_url)
+        try:
+            return await work(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except DomainError as exc:
+        fail(exc.message)
+    except Exception as exc:
+        fail(
+            f"MEDIANEST_DATABASE_URL: cannot use the database at {_safe_db_url(settings)}: {_first_line(exc)}"
+        )
+
+
+@users_app.command("token")
+def users_token(
+    username: Annotated[str, typer.Argument(help="Whose token (they act with their own rights).")],
+    name: Annotated[
+        str, typer.Option(help="A label shown on their account page.")
+    ] = "command line",
+) -> None:
+    """Print a new personal API token for a user (shown once)."""
+    from sqlalchemy import select
+
+    from medianest.domain.errors import NotFound
+    from medianest.domain.users import Actor, username_key
+    from medianest.persistence.models import User
+    from medianest.services import api_tokens
+
+    settings = settings_or_exit()
+
+    async def create(db_factory: async_sessionmaker[AsyncSession]) -> str:
+        async with db_factory.begin() as db:
+            user = await db.scalar(select(User).where(User.username_key == username_key(username)))
+            if user is None:
+                raise NotFound(f"no user named {username!r}")
+            made = await api_tokens.create(db, Actor.system(), user.id, name)
+            return made.secret
+
+    print(_with_database(settings, create))
+
+
+@admin_app.command("reset-password")
+def admin_reset_password(
+    username: Annotated[str, typer.Option(help="The local account to reset.")] = "admin",
+) -> None:
+    """Give a local account a new one-time password (printed once) and sign it out everywhere."""
+    from medianest.services.auth import LocalAuth, LockoutPolicy
+    from medianest.services.ratelimit import Limiter
+    from medianest.services.sessions import SessionPolicy
+
+    settings = settings_or_exit()
+
+    async def reset(db_factory: async_sessionmaker[AsyncSession]) -> str:
+        policy = SessionPolicy(
+            timedelta(days=settings.session_days), timedelta(days=settings.session_max_days)
+        )
+        auth = LocalAuth(db_factory, Limiter.in_memory(), policy, LockoutPolicy())
+        return await auth.reset_password(username)
+
+    password = _with_database(settings, reset)
+    print(f"New one-time password for {username}: {password}")
+    print("It must be changed at the next sign-in.")
 
 
 def main() -> None:

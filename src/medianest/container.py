@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from huey.api import Huey
 from huey.consumer import Consumer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from medianest.bootstrap import prepare_data_dir, resolve_secret_key
+from medianest import __version__
+from medianest.bootstrap import install_id, prepare_data_dir, resolve_secret_key
 from medianest.config import Settings
+from medianest.integrations.plex.client import PlexServerClient
+from medianest.integrations.plextv.client import PlexTvClient
 from medianest.jobs.queue import EmbeddedConsumer, JobRuntime, build_huey
 from medianest.jobs.tasks import Tasks, register_tasks
 from medianest.persistence.engine import create_engine, session_factory
 from medianest.realtime.bus import EventBus, InProcessBus, RedisBus
+from medianest.security.secretbox import SecretBox, load_keys
+from medianest.services.auth import LocalAuth, LockoutPolicy
+from medianest.services.plex_server import ConfiguredPlexServer
+from medianest.services.plex_signin import PlexSignIn
+from medianest.services.ratelimit import Limiter
+from medianest.services.sessions import SessionPolicy
 
 
 @dataclass
@@ -31,6 +41,13 @@ class Container:
     huey: Huey
     tasks: Tasks
     runtime: JobRuntime
+    box: SecretBox
+    limiter: Limiter
+    session_policy: SessionPolicy
+    plextv: PlexTvClient
+    plex_server: ConfiguredPlexServer
+    local_auth: LocalAuth
+    plex_signin: PlexSignIn
     consumer: Consumer | None = field(default=None)
 
     def make_consumer(self, *, embedded: bool) -> Consumer:
@@ -55,6 +72,9 @@ class Container:
 
     async def close(self) -> None:
         await asyncio.to_thread(self.stop_consumer)
+        await self.plextv.aclose()
+        if self.plex_server.client is not None:
+            await self.plex_server.client.aclose()
         await self.bus.close()
         await self.engine.dispose()
 
@@ -65,10 +85,29 @@ def build_bus(settings: Settings) -> EventBus:
     return InProcessBus()
 
 
+def build_limiter(settings: Settings) -> Limiter:
+    if settings.redis_url:
+        return Limiter.redis(settings.redis_url, settings.redis_namespace)
+    return Limiter.in_memory()
+
+
+def build_plex_server(settings: Settings, client_id: str) -> PlexServerClient | None:
+    if not (settings.plex_url and settings.plex_token):
+        return None
+    return PlexServerClient(
+        settings.plex_url, settings.plex_token.get_secret_value(), client_identifier=client_id
+    )
+
+
 async def build_container(settings: Settings) -> Container:
     """Build every piece; must run on the event loop that will serve the services."""
-    prepare_data_dir(settings)
+    data_dir = prepare_data_dir(settings)
     secret_key = resolve_secret_key(settings)
+    client_id = install_id(settings)
+    encryption_keys = (
+        settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
+    )
+    box = SecretBox(load_keys(encryption_keys, data_dir / "encryption.key"))
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
     bus = build_bus(settings)
@@ -76,4 +115,40 @@ async def build_container(settings: Settings) -> Container:
     huey = build_huey(settings)
     runtime = JobRuntime(asyncio.get_running_loop())
     tasks = register_tasks(huey, runtime, sessions)
-    return Container(settings, secret_key, engine, sessions, bus, huey, tasks, runtime)
+    limiter = build_limiter(settings)
+    policy = SessionPolicy(
+        sliding=timedelta(days=settings.session_days),
+        absolute=timedelta(days=max(settings.session_max_days, settings.session_days)),
+    )
+    plextv = PlexTvClient(settings.plextv_url, client_identifier=client_id, version=__version__)
+    plex_server = ConfiguredPlexServer(build_plex_server(settings, client_id), sessions)
+    lockout = LockoutPolicy(
+        settings.sign_in_attempts_per_account,
+        settings.sign_in_attempts_per_ip,
+        settings.sign_in_lockout_minutes,
+    )
+    return Container(
+        settings=settings,
+        secret_key=secret_key,
+        engine=engine,
+        sessions=sessions,
+        bus=bus,
+        huey=huey,
+        tasks=tasks,
+        runtime=runtime,
+        box=box,
+        limiter=limiter,
+        session_policy=policy,
+        plextv=plextv,
+        plex_server=plex_server,
+        local_auth=LocalAuth(sessions, limiter, policy, lockout),
+        plex_signin=PlexSignIn(
+            sessions,
+            plextv,
+            plex_server,
+            box,
+            policy,
+            auth_url=settings.plex_auth_url,
+            base_url=settings.base_url,
+        ),
+    )

@@ -57,3 +57,15 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in_as_admin(page: Page, base_url: str) -> None:
+    """Through the sign-in form, as a person would."""
+    from tests.conftest import ADMIN_PASSWORD
+
+    page.goto(base_url + "/signin")
+    page.get_by_text("Sign in with a local account").click()
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(base_url + "/")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from medianest.config import Settings
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in_as_admin
 from tests.support.servers import running_app
 
 
 def test_dashboard_shell_on_desktop_and_phone(settings: Settings, page: Page) -> None:
     with running_app(settings, start_worker=True) as server:
-        page.goto(server.url + "/")
+        sign_in_as_admin(page, server.url)
         expect(page.locator("aside.sidebar")).to_be_visible()
         expect(page.locator(".nav-link.active")).to_have_text("Dashboard")
         expect(page.locator("#live-indicator")).to_have_attribute(
@@ -31,14 +31,14 @@ def test_dashboard_shell_on_desktop_and_phone(settings: Settings, page: Page) ->
 
 def test_theme_toggle_persists_across_pages(settings: Settings, page: Page) -> None:
     with running_app(settings) as server:
-        page.goto(server.url + "/")
+        sign_in_as_admin(page, server.url)
         expect(page.locator("html")).to_have_attribute("data-theme", "dark")
         page.get_by_role("button", name="Switch between dark and light theme").click()
         expect(page.locator("html")).to_have_attribute("data-theme", "light")
-        page.goto(server.url + "/signin")
+        page.goto(server.url + "/account")
         expect(page.locator("html")).to_have_attribute("data-theme", "light")
-        expect(page.get_by_role("link", name="Sign in with Plex")).to_be_visible()
-        screenshot(page, "signin-light")
+        expect(page.get_by_role("heading", name="Devices")).to_be_visible()
+        screenshot(page, "account-light")
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 

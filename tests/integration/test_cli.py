@@ -85,3 +85,61 @@ def test_migrate_brings_a_fresh_sqlite_install_to_head(tmp_path: Path) -> None:
     assert (tmp_path / "medianest.db").exists()
     assert (tmp_path / "secret.key").exists() is False  # keys are made by serve, not migrate
     assert "head" in result.stderr
+
+
+def _bootstrap_admin(database_url: str, data_dir: Path) -> None:
+    import asyncio
+
+    from medianest.container import build_container
+    from tests.conftest import ADMIN_PASSWORD, make_settings
+
+    async def make() -> None:
+        container = await build_container(make_settings(data_dir, database_url))
+        await container.local_auth.ensure_bootstrap_admin(ADMIN_PASSWORD)
+        await container.close()
+
+    asyncio.run(make())
+
+
+def _cli_env(database_url: str, data_dir: Path) -> dict[str, str]:
+    from tests.support import backends
+
+    env = {"MEDIANEST_DATA_DIR": str(data_dir), "MEDIANEST_DATABASE_URL": database_url}
+    if backends.configured_redis_url():
+        env["MEDIANEST_REDIS_URL"] = backends.configured_redis_url() or ""
+    return env
+
+
+def test_users_token_prints_a_working_token(tmp_path: Path, database_url: str) -> None:
+    import asyncio
+
+    from medianest.container import build_container
+    from medianest.services import api_tokens
+    from tests.conftest import make_settings
+
+    _bootstrap_admin(database_url, tmp_path)
+    result = run_cli(
+        "users", "token", "admin", "--name", "backup", env=_cli_env(database_url, tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    secret = result.stdout.strip()
+    assert secret.startswith("mnt_")
+
+    async def owner() -> str | None:
+        container = await build_container(make_settings(tmp_path, database_url))
+        async with container.sessions() as db:
+            user = await api_tokens.resolve(db, secret)
+        await container.close()
+        return user.username if user else None
+
+    assert asyncio.run(owner()) == "admin"
+    missing = run_cli("users", "token", "nobody", env=_cli_env(database_url, tmp_path))
+    assert_one_clear_line(missing, "no user named 'nobody'")
+
+
+def test_admin_reset_password_gives_a_one_time_password(tmp_path: Path, database_url: str) -> None:
+    _bootstrap_admin(database_url, tmp_path)
+    result = run_cli("admin", "reset-password", env=_cli_env(database_url, tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "New one-time password for admin: " in result.stdout
+    assert "changed at the next sign-in" in result.stdout

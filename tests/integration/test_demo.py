@@ -83,7 +83,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[str], seconds: float = 60)
     started = time.monotonic()
     while time.monotonic() - started < seconds:
         if process.poll() is not None:
-            pytest.fail(f"medianest exited early: {process.communicate()[1]}")
+            pytest.fail(f"medianest exited early with code {process.returncode}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return time.monotonic() - started
@@ -99,21 +99,24 @@ def test_demo_command_and_unconfigured_serve_start_the_demo(
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIANEST_")}
     env.update({"MEDIANEST_DATA_DIR": str(tmp_path), "MEDIANEST_PORT": str(port), "COLUMNS": "200"})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "medianest", *command],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", process)
-        page = httpx.get(f"http://127.0.0.1:{port}/")
-        assert "Demo services" in page.text
-        assert (tmp_path / "demo" / "medianest.db").exists()
-    finally:
-        process.terminate()
-        _, stderr = process.communicate(timeout=30)
+    log_path = tmp_path / "medianest.log"
+    with log_path.open("w") as log:  # a file, not a pipe nobody reads (a full pipe blocks the app)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "medianest", *command],
+            env=env,
+            stdout=log,
+            stderr=log,
+            text=True,
+        )
+        try:
+            _wait_healthy(f"http://127.0.0.1:{port}", process)
+            page = httpx.get(f"http://127.0.0.1:{port}/signin")
+            assert "Demo services" in page.text
+            assert (tmp_path / "demo" / "medianest.db").exists()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    stderr = log_path.read_text()
     assert "Demo services" in stderr
     assert "fake plex:" in stderr
 

@@ -97,7 +97,7 @@ async def _admin(url: str, sql: str) -> None:
         await conn.close()
 
 
-def _run(coro: Coroutine[Any, Any, None]) -> None:
+def run_coroutine(coro: Coroutine[Any, Any, None]) -> None:
     """asyncio.run, also from inside a running loop (async tests): then in a helper thread."""
     try:
         asyncio.get_running_loop()
@@ -112,7 +112,7 @@ def create_postgres_database(base_url: str, label: str) -> str:
     """A fresh, empty database on the configured server; returns its URL."""
     name = f"mn_{label}_{RUN_ID}_{uuid.uuid4().hex[:6]}"
     try:
-        _run(_admin(base_url, f'CREATE DATABASE "{name}"'))
+        run_coroutine(_admin(base_url, f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         unavailable(f"PostgreSQL not usable at {base_url}: {exc}")
     return _with_database(base_url, name)
@@ -120,4 +120,4 @@ def create_postgres_database(base_url: str, label: str) -> str:
 
 def drop_postgres_database(base_url: str, url: str) -> None:
     name = urlsplit(url).path.lstrip("/")
-    _run(_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_coroutine(_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -110,24 +110,25 @@ class LocalAuth:
         async with self.db.begin() as db:
             user = await db.scalar(select(User).where(User.username_key == key))
             valid = verify_password(user.password_hash if user else None, password)
-            if not valid or user is None:
-                await self._count_failure(db, anonymous, key, ip)
-                raise InvalidCredentials("Wrong username or password.")
-            self._check_status(user)
-            await self.limiter.clear(self.account_rule, "signin-account", key)
-            token = await sessions.open_session(
-                db, user, self.session_policy, ip=ip, user_agent=user_agent
-            )
-            audit.record(
-                db,
-                actor_of(user, ip),
-                "sign_in",
-                "Signed in with a password",
-                target_type="user",
-                target_id=user.id,
-                target_label=user.username,
-            )
-            return SignedIn(token, user, user.must_change_password)
+            if valid and user is not None:
+                self._check_status(user)
+                await self.limiter.clear(self.account_rule, "signin-account", key)
+                token = await sessions.open_session(
+                    db, user, self.session_policy, ip=ip, user_agent=user_agent
+                )
+                audit.record(
+                    db,
+                    actor_of(user, ip),
+                    "sign_in",
+                    "Signed in with a password",
+                    target_type="user",
+                    target_id=user.id,
+                    target_label=user.username,
+                )
+                return SignedIn(token, user, user.must_change_password)
+        async with self.db.begin() as db:  # its own transaction: the failure must be recorded
+            await self._count_failure(db, anonymous, key, ip)
+        raise InvalidCredentials("Wrong username or password.")
 
     async def _locked_for(self, key: str, ip: str) -> int | None:
         waits = [

@@ -75,7 +75,8 @@ class PlexSignIn:
         self.auth_base = auth_url
         self.base_url = base_url.rstrip("/")
 
-    async def start(self, browser_secret: str) -> StartedPin:
+    async def start(self, browser_secret: str, *, come_back: bool) -> StartedPin:
+        """``come_back``: Plex returns the browser to us (redirect flow) instead of a popup closing."""
         try:
             pin = await self.plextv.create_pin(strong=True)
         except IntegrationError as exc:
@@ -91,7 +92,7 @@ class PlexSignIn:
             db.add(row)
             await db.flush()
             local_id = row.id
-        forward = f"{self.base_url}/auth/plex/callback?pin={local_id}"
+        forward = f"{self.base_url}/auth/plex/callback?pin={local_id}" if come_back else None
         return StartedPin(
             local_id, self.plextv.auth_url(self.auth_base, pin.code, forward), pin.expires_at
         )

@@ -12,11 +12,23 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from medianest.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    NotSignedIn,
+    PermissionDenied,
+    RateLimited,
+    ServiceDown,
+)
 from medianest.observability.logging import get_logger
 from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
 
 log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
+JSON_PATHS = ("/api/", "/events", "/auth/plex/pin")  # paths that only ever answer JSON
 
 
 class Problem(Exception):
@@ -46,7 +58,7 @@ def request_id_of(request: Request) -> str:
 
 
 def wants_problem_json(request: Request) -> bool:
-    if request.url.path.startswith(("/api/", "/events")):
+    if request.url.path.startswith(JSON_PATHS):
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -82,6 +94,25 @@ FRIENDLY = {
 }
 
 
+DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (NotSignedIn, 401),
+    (InvalidCredentials, 401),
+    (Conflict, 409),
+    (InvalidInput, 422),
+    (RateLimited, 429),
+    (ServiceDown, 503),
+]
+
+
+def problem_from(error: DomainError) -> Problem:
+    status = next((code for kind, code in DOMAIN_STATUS if isinstance(error, kind)), 400)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    extra = {"field": error.field} if isinstance(error, InvalidInput) and error.field else None
+    return Problem(status, error.message, headers=headers, extra=extra)
+
+
 def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     def render(request: Request, problem: Problem) -> Response:
         if wants_problem_json(request):
@@ -103,9 +134,15 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
             headers=problem.headers,
         )
 
+    app.state.render_problem = render
+
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> Response:
         return render(request, exc)
+
+    @app.exception_handler(DomainError)
+    async def on_domain(request: Request, exc: DomainError) -> Response:
+        return render(request, problem_from(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:

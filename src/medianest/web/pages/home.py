@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from medianest.services import workers
 from medianest.services.health import check_readiness
+from medianest.web.auth import Viewer, page_context, require_viewer
 from medianest.web.deps import container_of
 from medianest.web.templating import render
 
@@ -24,7 +25,7 @@ class SystemCard:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request) -> HTMLResponse:
+async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HTMLResponse:
     container = container_of(request)
     readiness = await check_readiness(
         container.engine, container.bus, redis_configured=bool(container.settings.redis_url)
@@ -51,18 +52,7 @@ async def home(request: Request) -> HTMLResponse:
             "Redis pub/sub" if container.settings.redis_url else "In-process",
         ),
     ]
-    return render(
-        request, "home.html", {"page_title": "Dashboard", "active": "dashboard", "system": cards}
+    context = page_context(
+        request, viewer, page_title="Dashboard", active="dashboard", system=cards
     )
-
-
-@router.get("/signin", response_class=HTMLResponse)
-async def signin(request: Request) -> HTMLResponse:
-    return render(
-        request,
-        "signin.html",
-        {
-            "server_name": "MediaNest",
-            "welcome_text": "Sign in with the Plex account you use to watch.",
-        },
-    )
+    return render(request, "home.html", context)

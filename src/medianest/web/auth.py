@@ -1,0 +1,119 @@
+"""Who is making this request: a session cookie, or a bearer API token for the JSON API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from medianest.domain.users import Actor, Role
+from medianest.persistence.models import User
+from medianest.services import api_tokens, sessions
+from medianest.web.deps import container_of
+from medianest.web.problems import Problem, wants_problem_json
+from medianest.web.security import SESSION_COOKIE
+
+PASSWORD_CHANGE_PATH = "/account/password"  # noqa: S105 - a URL path
+ALLOWED_BEFORE_PASSWORD_CHANGE = (PASSWORD_CHANGE_PATH, "/signout", "/static/", "/events")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User
+    session_id: int | None
+    ip: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user.id, self.user.username, self.user.role, self.ip)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role == Role.ADMIN
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class PasswordChangeRequired(Exception):
+    pass
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def viewer_of(request: Request) -> Viewer | None:
+    if hasattr(request.state, "viewer"):
+        cached: Viewer | None = request.state.viewer
+        return cached
+    container = container_of(request)
+    viewer: Viewer | None = None
+    auth = request.headers.get("authorization", "")
+    async with container.sessions.begin() as db:
+        if auth[:7].lower() == "bearer ":
+            user = await api_tokens.resolve(db, auth[7:].strip())
+            viewer = Viewer(user, None, client_ip(request)) if user else None
+        elif token := request.cookies.get(SESSION_COOKIE):
+            found = await sessions.resolve(db, token, container.session_policy)
+            viewer = Viewer(found.user, found.session_id, client_ip(request)) if found else None
+    request.state.viewer = viewer
+    return viewer
+
+
+def _next_path(request: Request) -> str:
+    path = request.url.path
+    return path + (f"?{request.url.query}" if request.url.query else "")
+
+
+async def require_viewer(request: Request) -> Viewer:
+    viewer = await viewer_of(request)
+    if viewer is None:
+        if wants_problem_json(request):
+            raise Problem(401, "Sign in, or send a personal API token as a Bearer token.")
+        raise SignInRequired(_next_path(request))
+    if viewer.user.must_change_password and not request.url.path.startswith(
+        ALLOWED_BEFORE_PASSWORD_CHANGE
+    ):
+        if wants_problem_json(request):
+            raise Problem(403, "Change the one-time password first (on the account page).")
+        raise PasswordChangeRequired()
+    return viewer
+
+
+async def require_admin(viewer: Viewer = Depends(require_viewer)) -> Viewer:
+    if not viewer.is_admin:
+        raise Problem(403, "Only an admin can open this.")
+    return viewer
+
+
+def safe_next(value: str | None) -> str:
+    """Only local paths: never an open redirect to another site."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def install_auth_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def to_sign_in(request: Request, exc: SignInRequired) -> Response:
+        target = f"/signin?next={quote(exc.next_path, safe='')}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def to_password(request: Request, exc: PasswordChangeRequired) -> Response:
+        return RedirectResponse(PASSWORD_CHANGE_PATH, status_code=303)
+
+
+def page_context(request: Request, viewer: Viewer | None, **values: Any) -> dict[str, Any]:
+    """What every page template gets: the viewer and the CSRF token for its forms."""
+    from medianest.web.security import csrf_token
+
+    return {"viewer": viewer, "csrf_token": csrf_token(request), **values}

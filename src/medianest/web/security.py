@@ -1,0 +1,163 @@
+"""Cookies and CSRF protection.
+
+Every browser gets a random ``mn_browser`` cookie. Its keyed digest is the CSRF token pages put
+in forms (``csrf_token``) and in the ``X-CSRF-Token`` header of HTMX and fetch calls. Any
+state-changing request that relies on cookies must carry it; requests authenticated with a
+bearer API token carry no ambient credentials and need none, nor do webhooks (shared secret).
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import Response
+
+from medianest.security.tokens import keyed_digest, new_token, same
+from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
+
+SESSION_COOKIE = "mn_session"
+BROWSER_COOKIE = "mn_browser"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+EXEMPT_PREFIXES = ("/api/v1/webhooks/",)
+MAX_FORM_BYTES = 1_000_000
+BROWSER_COOKIE_DAYS = 400
+
+
+def csrf_token_for(secret_key: str, browser_id: str) -> str:
+    return keyed_digest(secret_key, "csrf", browser_id)
+
+
+def browser_id(request: Request) -> str:
+    value: str = request.scope["state"]["browser_id"]
+    return value
+
+
+def csrf_token(request: Request) -> str:
+    return csrf_token_for(request.app.state.secret_key, browser_id(request))
+
+
+def cookie_flags(secure: bool) -> dict[str, object]:
+    return {"httponly": True, "samesite": "lax", "secure": secure, "path": "/"}
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    raw = b"; ".join(v for k, v in scope["headers"] if k == b"cookie").decode("latin-1")
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # a malformed cookie header must not break the request
+        return {}
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+class BrowserCsrfMiddleware:
+    def __init__(self, app: ASGIApp, *, secret_key: str, secure: bool) -> None:
+        self.app = app
+        self.secret_key = secret_key
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies = _cookies(scope)
+        known = cookies.get(BROWSER_COOKIE, "")
+        fresh = not (20 <= len(known) <= 100 and known.replace("-", "").replace("_", "").isalnum())
+        current = new_token() if fresh else known
+        scope.setdefault("state", {})["browser_id"] = current
+
+        if scope["method"] not in SAFE_METHODS and not self._exempt(scope):
+            receive, ok = await self._verify(scope, receive, current, fresh)
+            if not ok:
+                await self._reject(scope, receive, send)
+                return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and fresh:
+                response = Response()
+                response.set_cookie(
+                    BROWSER_COOKIE,
+                    current,
+                    max_age=BROWSER_COOKIE_DAYS * 86400,
+                    **cookie_flags(self.secure),  # type: ignore[arg-type]
+                )
+                headers = MutableHeaders(scope=message)
+                for name, value in response.raw_headers:
+                    if name == b"set-cookie":
+                        headers.append("set-cookie", value.decode("latin-1"))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    @staticmethod
+    def _exempt(scope: Scope) -> bool:
+        path: str = scope["path"]
+        if path.startswith(EXEMPT_PREFIXES):
+            return True
+        auth: bytes = dict(scope["headers"]).get(b"authorization", b"")
+        return auth[:7].lower() == b"bearer "
+
+    async def _verify(
+        self, scope: Scope, receive: Receive, current: str, fresh: bool
+    ) -> tuple[Receive, bool]:
+        if fresh:
+            return receive, False
+        expected = csrf_token_for(self.secret_key, current)
+        headers = dict(scope["headers"])
+        sent = headers.get(CSRF_HEADER.encode(), b"").decode("latin-1")
+        if sent:
+            return receive, same(sent, expected)
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        if not content_type.startswith("application/x-www-form-urlencoded"):
+            return receive, False
+        body, replay = await _buffer(receive)
+        if body is None:
+            return replay, False
+        values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD, [])
+        return replay, bool(values) and same(values[0], expected)
+
+    @staticmethod
+    async def _reject(scope: Scope, receive: Receive, send: Send) -> None:
+        from medianest.web.problems import Problem
+
+        request = Request(scope, receive)
+        render = request.app.state.render_problem
+        problem = Problem(
+            403,
+            "This form has expired or came from another site. Reload the page and try again.",
+            title="Form expired",
+        )
+        await render(request, problem)(scope, receive, send)
+
+
+async def _buffer(receive: Receive) -> tuple[bytes | None, Receive]:
+    """Reads the whole (small) body so it can be checked, then replays it to the app."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None, receive
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay

@@ -1,0 +1,78 @@
+// Sign in with Plex: create a PIN, open the Plex page in a popup (or go there if popups are
+// blocked), and poll until Plex confirms. Messages are set with textContent only.
+(function () {
+  "use strict";
+
+  function show(text, level) {
+    var box = document.getElementById("plex-status");
+    if (!box) { return; }
+    box.hidden = false;
+    box.className = "notice notice-" + (level || "info") + " inline";
+    box.textContent = text;
+  }
+
+  function poll(pinId, next, popup) {
+    var url = "/auth/plex/pin/" + encodeURIComponent(pinId) + "?next=" + encodeURIComponent(next || "/");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) {
+        var body = res.body || {};
+        if (body.status === "signed_in") {
+          if (popup && !popup.closed) { popup.close(); }
+          window.location.assign(body.redirect || "/");
+          return;
+        }
+        if (body.status === "waiting") {
+          if (body.message) { show(body.message, "info"); }
+          setTimeout(function () { poll(pinId, next, popup); }, Math.max(1, body.retry_after || 1) * 1000);
+          return;
+        }
+        if (popup && !popup.closed) { popup.close(); }
+        var level = body.status === "pending" ? "info" : "error";
+        show(body.message || body.detail || "Sign-in did not finish. Please try again.", level);
+      })
+      .catch(function () {
+        show("Lost contact with MediaNest; retrying…", "warning");
+        setTimeout(function () { poll(pinId, next, popup); }, 3000);
+      });
+  }
+
+  function start(event) {
+    var link = event.currentTarget;
+    event.preventDefault();
+    var popup = window.open("", "plex-auth", "width=600,height=720");
+    show("Opening Plex…", "info");
+    fetch("/auth/plex/pin", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": link.getAttribute("data-csrf"), "Accept": "application/json" }
+    })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) {
+        if (!res.ok) {
+          if (popup) { popup.close(); }
+          show(res.body.detail || "Plex sign-in is not available right now.", "error");
+          return;
+        }
+        if (!popup || popup.closed) {
+          // Popups blocked: the redirect flow, where Plex sends the browser back to us.
+          window.location.assign("/auth/plex");
+          return;
+        }
+        popup.location.href = res.body.auth_url;
+        show("Approve MediaNest in the Plex window…", "info");
+        poll(res.body.id, link.getAttribute("data-next"), popup);
+      })
+      .catch(function () {
+        if (popup) { popup.close(); }
+        show("Could not reach MediaNest. Check your connection and try again.", "error");
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var link = document.getElementById("plex-signin");
+    if (link) { link.addEventListener("click", start); }
+    var waiting = document.querySelector("[data-pin]");
+    if (waiting) { poll(waiting.getAttribute("data-pin"), "/", null); }
+  });
+})();
