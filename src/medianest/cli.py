@@ -376,6 +376,43 @@ def admin_reset_password(
     print("It must be changed at the next sign-in.")
 
 
+@admin_app.command("new-key")
+def admin_new_key() -> None:
+    """Print a new encryption key for MEDIANEST_ENCRYPTION_KEYS (put it first, keep the old ones)."""
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode("ascii"))
+
+
+@admin_app.command("rotate-keys")
+def admin_rotate_keys() -> None:
+    """Re-encrypt every stored secret with the first key of MEDIANEST_ENCRYPTION_KEYS."""
+    from medianest.security.secretbox import DecryptionFailed, SecretBox, load_keys
+    from medianest.services.keys import rotate_secrets
+
+    settings = settings_or_exit()
+    data_dir = guarded(lambda: prepare_data_dir(settings))
+    configured = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
+    try:
+        box = SecretBox(load_keys(configured, data_dir / "encryption.key"))
+    except ValueError as exc:
+        fail(str(exc))
+
+    async def rotate(db_factory: async_sessionmaker[AsyncSession]) -> int:
+        async with db_factory.begin() as db:
+            return await rotate_secrets(db, box)
+
+    try:
+        count = _with_database(settings, rotate)
+    except DecryptionFailed:
+        fail(
+            "MEDIANEST_ENCRYPTION_KEYS: a stored secret opens with none of the keys; add the old key back"
+        )
+    print(
+        f"Re-encrypted {count} stored secret(s) with the newest key; older keys may now be removed."
+    )
+
+
 def main() -> None:
     try:
         app()

@@ -156,16 +156,24 @@ async def test_account_without_email_and_with_html_in_its_name(
 async def test_new_users_wait_for_approval_when_the_admin_asks_for_it(
     app: FastAPI, client: httpx.AsyncClient, login: Login, plex_world: PlexWorld
 ) -> None:
-    async with app.state.container.sessions.begin() as db:
-        await runtime_settings.set_value(db, runtime_settings.NEW_USERS_NEED_APPROVAL, True)
+    admin = await login("nestowner")  # the owner is admin at once, approval or not
+    page = await admin.get("/admin/users")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    switched = await admin.post(
+        "/admin/approval-setting", data={"csrf_token": token, "required": "on"}
+    )
+    assert switched.status_code == 303
+    async with app.state.container.sessions() as db:
+        assert (
+            await runtime_settings.get_value(db, runtime_settings.NEW_USERS_NEED_APPROVAL, False)
+            is True
+        )
     pending = (await sign_in_with_plex(client, plex_world.plextv, "bob")).json()
     assert pending["status"] == "pending"
     bob = next(u for u in await _users(app) if u.username == "bob")
     assert bob.status == "pending"
-    admin = await login("nestowner")  # the owner is admin at once, approval or not
     page = await admin.get("/admin/users?status=pending")
     assert 'data-user="bob"' in page.text
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     approved = await admin.post(f"/admin/users/{bob.id}/approve", data={"csrf_token": token})
     assert approved.status_code == 303
     assert (await sign_in_with_plex(client, plex_world.plextv, "bob")).json()[
@@ -206,3 +214,37 @@ async def test_forged_session_cookie_is_signed_out(client: httpx.AsyncClient, fo
     client.cookies.set("mn_session", forged)
     assert (await client.get("/api/v1/me")).status_code == 401
     assert (await client.get("/")).status_code == 303
+
+
+async def test_key_rotation_rewrites_stored_tokens_for_the_new_key(
+    app: FastAPI, client: httpx.AsyncClient, plex_world: PlexWorld, settings: Settings
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+
+    from medianest.security.secretbox import SecretBox
+
+    await sign_in_with_plex(client, plex_world.plextv, "alice")
+    old_key = (settings.data_dir / "encryption.key").read_text().strip()
+    new_key = Fernet.generate_key().decode()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIANEST_")}
+    env |= {
+        "MEDIANEST_DATA_DIR": str(settings.data_dir),
+        "MEDIANEST_DATABASE_URL": settings.database_url or "",
+        "MEDIANEST_ENCRYPTION_KEYS": f"{new_key},{old_key}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "medianest", "admin", "rotate-keys"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Re-encrypted 2 stored secret(s)" in done.stdout
+    alice = next(u for u in await _users(app) if u.username == "alice")
+    assert alice.plex_token_enc is not None
+    assert SecretBox([new_key]).decrypt(alice.plex_token_enc) == identities.ALICE.auth_token

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medianest.domain.errors import DomainError
-from medianest.services import audit, users
+from medianest.services import audit, runtime_settings, users
 from medianest.web.auth import Viewer, page_context, require_admin
 from medianest.web.deps import container_of
 from medianest.web.templating import render
@@ -31,6 +31,9 @@ async def _users_page(
     async with container_of(request).sessions() as db:
         found = await users.search(db, viewer.actor, q=q, status=state, page=page)
         everyone = await users.search(db, viewer.actor, size=200)
+        approval = bool(
+            await runtime_settings.get_value(db, runtime_settings.NEW_USERS_NEED_APPROVAL, False)
+        )
     context = page_context(
         request,
         viewer,
@@ -41,6 +44,7 @@ async def _users_page(
         status_filter=state or "",
         error=error,
         everyone=everyone.users,
+        approval_required=approval,
     )
     return render(request, "admin_users.html", context, status_code=status)
 
@@ -83,6 +87,31 @@ async def user_action(
                 return await _users_page(request, viewer, error="Unknown action.", status=404)
     except DomainError as exc:
         return await _users_page(request, viewer, error=exc.message, status=409)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/approval-setting")
+async def approval_setting(
+    request: Request,
+    required: Annotated[str | None, Form()] = None,
+    viewer: Viewer = Depends(require_admin),
+) -> Response:
+    wanted = required == "on"
+    async with container_of(request).sessions.begin() as db:
+        before = await runtime_settings.set_value(
+            db, runtime_settings.NEW_USERS_NEED_APPROVAL, wanted
+        )
+        audit.record(
+            db,
+            viewer.actor,
+            "setting_changed",
+            f"New Plex users need approval: {'on' if wanted else 'off'}",
+            details={
+                "setting": runtime_settings.NEW_USERS_NEED_APPROVAL,
+                "old": before,
+                "new": wanted,
+            },
+        )
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks that print figures. Run all: `make bench` (or `python -m bench [name ...]`)."""
