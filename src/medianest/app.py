@@ -71,6 +71,10 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
             bootstrap = asyncio.create_task(_bootstrap_admin_later(container, settings))
         if missing := missing_vendor_files():
             log.warning("front-end packages missing; run `make assets`", missing=missing)
+        # --- feature start-up: dashboard (issue 5) ---
+        # --- feature start-up: library (issue 6) ---
+        # --- feature start-up: requests (issue 7) ---
+        # --- feature start-up: downloads (issue 8) ---
         if run_worker:
             container.make_consumer(embedded=True).start()
             container.tasks.heartbeat()
@@ -108,6 +112,10 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.include_router(account.router)
     app.include_router(admin_users.router)
     app.include_router(users_api.router)
+    # --- feature routers: dashboard (issue 5) ---
+    # --- feature routers: library (issue 6) ---
+    # --- feature routers: requests (issue 7) ---
+    # --- feature routers: downloads (issue 8) ---
 
     app.add_middleware(
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies

@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     download_allowed_hosts: str = ",".join(DEFAULT_ALLOWED_DOWNLOAD_HOSTS)
     plex_youtube_section: str | None = None
 
+    # Feature settings: each feature adds its own fields below its marker.
+    # --- dashboard settings (issue 5) ---
+    # --- library settings (issue 6) ---
+    # --- requests settings (issue 7) ---
+    # --- downloads settings (issue 8) ---
+
     @classmethod
     def settings_customise_sources(
         cls,

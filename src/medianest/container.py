@@ -17,14 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from medianest import __version__
 from medianest.bootstrap import install_id, prepare_data_dir, resolve_secret_key
 from medianest.config import Settings
+from medianest.integrations.overseerr.client import OverseerrClient
 from medianest.integrations.plex.client import PlexServerClient
 from medianest.integrations.plextv.client import PlexTvClient
+from medianest.integrations.uptime_kuma.client import UptimeKumaClient
 from medianest.jobs.queue import EmbeddedConsumer, JobRuntime, build_huey
 from medianest.jobs.tasks import Tasks, register_tasks
 from medianest.persistence.engine import create_engine, session_factory
 from medianest.realtime.bus import EventBus, InProcessBus, RedisBus
 from medianest.security.secretbox import SecretBox, load_keys
 from medianest.services.auth import LocalAuth, LockoutPolicy
+from medianest.services.integrations import Integrations
 from medianest.services.plex_server import ConfiguredPlexServer
 from medianest.services.plex_signin import PlexSignIn
 from medianest.services.ratelimit import Limiter
@@ -44,11 +47,16 @@ class Container:
     box: SecretBox
     limiter: Limiter
     session_policy: SessionPolicy
-    plextv: PlexTvClient
+    integrations: Integrations
     plex_server: ConfiguredPlexServer
     local_auth: LocalAuth
     plex_signin: PlexSignIn
     consumer: Consumer | None = field(default=None)
+    # Feature services, set by build_container (each feature below its marker).
+    # --- container fields: dashboard (issue 5) ---
+    # --- container fields: library (issue 6) ---
+    # --- container fields: requests (issue 7) ---
+    # --- container fields: downloads (issue 8) ---
 
     def make_consumer(self, *, embedded: bool) -> Consumer:
         """Job consumer threads for this process: embedded in `serve`, or the `worker` command's."""
@@ -72,9 +80,7 @@ class Container:
 
     async def close(self) -> None:
         await asyncio.to_thread(self.stop_consumer)
-        await self.plextv.aclose()
-        if self.plex_server.client is not None:
-            await self.plex_server.client.aclose()
+        await self.integrations.aclose()
         await self.bus.close()
         await self.engine.dispose()
 
@@ -99,6 +105,21 @@ def build_plex_server(settings: Settings, client_id: str) -> PlexServerClient | 
     )
 
 
+def build_overseerr(settings: Settings) -> OverseerrClient | None:
+    if not (settings.overseerr_url and settings.overseerr_api_key):
+        return None
+    return OverseerrClient(settings.overseerr_url, settings.overseerr_api_key.get_secret_value())
+
+
+def build_kuma(settings: Settings) -> UptimeKumaClient | None:
+    if not settings.uptime_kuma_url or not (
+        settings.uptime_kuma_slug or settings.uptime_kuma_api_key
+    ):
+        return None
+    key = settings.uptime_kuma_api_key.get_secret_value() if settings.uptime_kuma_api_key else None
+    return UptimeKumaClient(settings.uptime_kuma_url, slug=settings.uptime_kuma_slug, api_key=key)
+
+
 async def build_container(settings: Settings) -> Container:
     """Build every piece; must run on the event loop that will serve the services."""
     data_dir = prepare_data_dir(settings)
@@ -121,13 +142,19 @@ async def build_container(settings: Settings) -> Container:
         absolute=timedelta(days=max(settings.session_max_days, settings.session_days)),
     )
     plextv = PlexTvClient(settings.plextv_url, client_identifier=client_id, version=__version__)
-    plex_server = ConfiguredPlexServer(build_plex_server(settings, client_id), sessions)
+    integrations = Integrations(
+        plextv=plextv,
+        plex=build_plex_server(settings, client_id),
+        overseerr=build_overseerr(settings),
+        kuma=build_kuma(settings),
+    )
+    plex_server = ConfiguredPlexServer(integrations.plex, sessions)
     lockout = LockoutPolicy(
         settings.sign_in_attempts_per_account,
         settings.sign_in_attempts_per_ip,
         settings.sign_in_lockout_minutes,
     )
-    return Container(
+    container = Container(
         settings=settings,
         secret_key=secret_key,
         engine=engine,
@@ -139,7 +166,7 @@ async def build_container(settings: Settings) -> Container:
         box=box,
         limiter=limiter,
         session_policy=policy,
-        plextv=plextv,
+        integrations=integrations,
         plex_server=plex_server,
         local_auth=LocalAuth(sessions, limiter, policy, lockout),
         plex_signin=PlexSignIn(
@@ -152,3 +179,8 @@ async def build_container(settings: Settings) -> Container:
             base_url=settings.base_url,
         ),
     )
+    # --- container build: dashboard (issue 5) ---
+    # --- container build: library (issue 6) ---
+    # --- container build: requests (issue 7) ---
+    # --- container build: downloads (issue 8) ---
+    return container

@@ -29,4 +29,6 @@ def register_tasks(
 
     heartbeat_task = huey.task(name="heartbeat", expires=120)(heartbeat)
     huey.periodic_task(crontab(minute="*"), name="heartbeat-periodic")(heartbeat)
+    # --- tasks: requests (issue 7) ---
+    # --- tasks: downloads (issue 8) ---
     return Tasks(heartbeat=heartbeat_task)

@@ -4,6 +4,7 @@ Every model module is imported here so that ``Base.metadata`` knows all tables.
 """
 
 from medianest.persistence.models.base import NAMING_CONVENTION, Base
+from medianest.persistence.models.notifications import Notification
 from medianest.persistence.models.system import AppSetting, WorkerHeartbeat
 from medianest.persistence.models.users import ApiToken, AuditEntry, PlexPin, User, UserSession
 
@@ -13,6 +14,7 @@ __all__ = [
     "AppSetting",
     "AuditEntry",
     "Base",
+    "Notification",
     "PlexPin",
     "User",
     "UserSession",
