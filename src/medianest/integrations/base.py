@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 
@@ -229,6 +230,30 @@ class ServiceHttp:
         self.breaker.record_failure()
         self.availability.failed(error)
         return error
+
+
+class ServiceClient:
+    """The lifecycle every client shares: its availability record, closing, ``async with``."""
+
+    _http: ServiceHttp
+
+    @property
+    def availability(self) -> Availability:
+        return self._http.availability
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
 
 def _reason(exc: httpx.TransportError) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -21,11 +20,11 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from medianest.integrations.base import (
-    Availability,
     Clock,
     HttpPolicy,
     NotFound,
     Refused,
+    ServiceClient,
     ServiceHttp,
 )
 from medianest.integrations.overseerr.models import (
@@ -116,7 +115,7 @@ class _DetailMissTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-class OverseerrClient:
+class OverseerrClient(ServiceClient):
     """Async client of one Overseerr-family server, authenticated by its API key."""
 
     def __init__(
@@ -139,24 +138,6 @@ class OverseerrClient:
             transport=_DetailMissTransport(transport or httpx.AsyncHTTPTransport()),
             clock=clock or time.monotonic,
         )
-
-    @property
-    def availability(self) -> Availability:
-        return self._http.availability
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> OverseerrClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- server ------------------------------------------------------------------------------
 

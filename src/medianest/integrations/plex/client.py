@@ -9,11 +9,10 @@ answers XML otherwise) and carries the ``X-Plex-*`` product headers; the token g
 from __future__ import annotations
 
 import time
-from types import TracebackType
 
 import httpx
 
-from medianest.integrations.base import Availability, Clock, HttpPolicy, NotFound, ServiceHttp
+from medianest.integrations.base import Clock, HttpPolicy, NotFound, ServiceClient, ServiceHttp
 from medianest.integrations.plex.client_wire import (
     MAX_PAGE_SIZE,
     SERVICE,
@@ -47,7 +46,7 @@ def _type_code(value: int | ItemType | None) -> int | None:
     return TYPE_CODES.get(value) if isinstance(value, ItemType) else value
 
 
-class PlexServerClient:
+class PlexServerClient(ServiceClient):
     """Async client of one Plex Media Server, acting with one token (usually the owner's)."""
 
     def __init__(
@@ -74,25 +73,8 @@ class PlexServerClient:
             transport=transport,
             clock=clock or time.monotonic,
         )
+        self._http = http
         self._wire = PlexWire(http, token)
-
-    @property
-    def availability(self) -> Availability:
-        return self._wire.http.availability
-
-    async def aclose(self) -> None:
-        await self._wire.http.aclose()
-
-    async def __aenter__(self) -> PlexServerClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- the server ----------------------------------------------------------------------------
 

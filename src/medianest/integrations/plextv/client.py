@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -23,12 +22,12 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from medianest.integrations.base import (
-    Availability,
     Clock,
     CredentialsRejected,
     HttpPolicy,
     NotFound,
     Refused,
+    ServiceClient,
     ServiceHttp,
     Unavailable,
 )
@@ -99,7 +98,7 @@ def find_server(resources: Iterable[PlexResource], machine_identifier: str) -> P
     )
 
 
-class PlexTvClient:
+class PlexTvClient(ServiceClient):
     """Async client of plex.tv's ``/api/v2`` for one MediaNest install (one client identifier)."""
 
     def __init__(
@@ -126,24 +125,6 @@ class PlexTvClient:
             transport=transport,
             clock=clock or time.monotonic,
         )
-
-    @property
-    def availability(self) -> Availability:
-        return self._http.availability
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> PlexTvClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- PIN sign-in ---------------------------------------------------------------------------
 

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from medianest.integrations.base import (
-    Availability,
     Clock,
     CredentialsRejected,
     HttpPolicy,
     IntegrationError,
     NotFound,
     Refused,
+    ServiceClient,
     ServiceHttp,
     Unavailable,
 )
@@ -51,7 +50,7 @@ JSON_ACCEPT = {"Accept": "application/json"}
 METRICS_ACCEPT = {"Accept": "text/plain"}
 
 
-class UptimeKumaClient:
+class UptimeKumaClient(ServiceClient):
     """Async client for one Kuma instance: a public status page (``slug``), metrics (``api_key``)."""
 
     def __init__(
@@ -79,26 +78,8 @@ class UptimeKumaClient:
         )
 
     @property
-    def availability(self) -> Availability:
-        return self._http.availability
-
-    @property
     def has_api_key(self) -> bool:
         return self._auth is not None
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> UptimeKumaClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- public status page --------------------------------------------------------------------
 
