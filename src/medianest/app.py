@@ -72,9 +72,17 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         if missing := missing_vendor_files():
             log.warning("front-end packages missing; run `make assets`", missing=missing)
         # --- feature start-up: dashboard (issue 5) ---
+        if container.status_loop is not None:
+            container.status_loop.start()  # one process polls (a lease); stopped at close
+            container.close_later(container.status_loop)
         # --- feature start-up: library (issue 6) ---
         # --- feature start-up: requests (issue 7) ---
         # --- feature start-up: downloads (issue 8) ---
+        if container.downloads is not None:
+            try:  # resume what a crash or restart left; the minute tick retries if this fails
+                await container.downloads.reconcile()
+            except Exception as exc:
+                log.warning("downloads not reconciled at start", reason=str(exc)[:200])
         if run_worker:
             container.make_consumer(embedded=True).start()
             container.tasks.heartbeat()
@@ -113,9 +121,39 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.include_router(admin_users.router)
     app.include_router(users_api.router)
     # --- feature routers: dashboard (issue 5) ---
+    from medianest.web.api import notifications as notifications_api
+    from medianest.web.api import services as services_api
+    from medianest.web.pages import admin_links
+    from medianest.web.pages import inbox as inbox_pages
+
+    app.include_router(inbox_pages.router)
+    app.include_router(admin_links.router)
+    app.include_router(services_api.router)
+    app.include_router(notifications_api.router)
     # --- feature routers: library (issue 6) ---
+    from medianest.web.api import library as library_api
+    from medianest.web.pages import library, library_collections, library_search
+
+    app.include_router(library_search.router)  # /library/search before /library/items/...
+    app.include_router(library.router)
+    app.include_router(library_collections.router)
+    app.include_router(library_api.router)
     # --- feature routers: requests (issue 7) ---
+    from medianest.web.api import overseerr_webhook
+    from medianest.web.api import requests as requests_api
+    from medianest.web.pages import request_lists
+    from medianest.web.pages import requests as requests_pages
+
+    app.include_router(requests_pages.router)
+    app.include_router(request_lists.router)
+    app.include_router(requests_api.router)
+    app.include_router(overseerr_webhook.router)
     # --- feature routers: downloads (issue 8) ---
+    from medianest.web.api import downloads as downloads_api
+    from medianest.web.pages import downloads as downloads_pages
+
+    app.include_router(downloads_pages.router)
+    app.include_router(downloads_api.router)
 
     app.add_middleware(
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies

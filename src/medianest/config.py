@@ -103,9 +103,44 @@ class Settings(BaseSettings):
 
     # Feature settings: each feature adds its own fields below its marker.
     # --- dashboard settings (issue 5) ---
+    # Uptime Kuma polling interval (jittered, backs off while Kuma is down); 0 = webhooks only.
+    status_poll_seconds: float = Field(default=60.0, ge=0, le=86400)
+    # Status history kept for uptime figures (at least the 30-day window).
+    status_history_days: int = Field(default=35, ge=31, le=3650)
+    # Inbox notifications older than this are deleted.
+    notification_retention_days: int = Field(default=90, ge=1, le=3650)
     # --- library settings (issue 6) ---
+    # Plex answers are fresh this long, and kept this long to show while Plex is down.
+    library_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
+    library_stale_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    library_plex_timeout_seconds: float = Field(default=6.0, gt=0, le=120)
+    library_image_cache_mb: int = Field(default=500, ge=1, le=1_000_000)
     # --- requests settings (issue 7) ---
+    # Where TMDB posters come from (MediaNest fetches and caches them; browsers only see MediaNest).
+    tmdb_image_url: str = "https://image.tmdb.org/t/p"
+    requests_per_hour: int = Field(default=20, ge=1, le=10000)  # per user
+    requests_sync_minutes: int = Field(default=10, ge=1, le=1440)  # reconciliation interval
+    requests_timeout_seconds: float = Field(default=8.0, gt=0, le=60)  # search / details
+
+    @field_validator("tmdb_image_url")
+    @classmethod
+    def _tmdb_image_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value.rstrip("/")
+
     # --- downloads settings (issue 8) ---
+    # Videos downloaded at once (all people together); the rest wait their turn, taken in turns.
+    download_concurrency: int = Field(default=2, ge=1, le=16)
+    download_jobs_per_hour: int = Field(default=5, ge=1, le=10_000)  # per user
+    download_max_playlist: int = Field(default=300, ge=1, le=5000)  # videos per job
+    download_min_free_mb: int = Field(default=2048, ge=0, le=10_000_000)  # jobs wait below this
+    download_rate_limit_kbps: int | None = Field(default=None, ge=1)  # per video; None = unlimited
+    # How long to wait (with backoff) for Plex to list new files before "not yet in Plex".
+    download_plex_wait_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    # A running video without a sign of life for this long is taken to have lost its worker.
+    download_stale_seconds: float = Field(default=90.0, ge=5, le=3600)
 
     @classmethod
     def settings_customise_sources(

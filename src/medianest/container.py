@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from huey.api import Huey
 from huey.consumer import Consumer
@@ -21,17 +22,30 @@ from medianest.integrations.overseerr.client import OverseerrClient
 from medianest.integrations.plex.client import PlexServerClient
 from medianest.integrations.plextv.client import PlexTvClient
 from medianest.integrations.uptime_kuma.client import UptimeKumaClient
+from medianest.jobs import download_jobs, request_jobs
 from medianest.jobs.queue import EmbeddedConsumer, JobRuntime, build_huey
 from medianest.jobs.tasks import Tasks, register_tasks
 from medianest.persistence.engine import create_engine, session_factory
 from medianest.realtime.bus import EventBus, InProcessBus, RedisBus
 from medianest.security.secretbox import SecretBox, load_keys
 from medianest.services.auth import LocalAuth, LockoutPolicy
+from medianest.services.download_setup import build_downloads
+from medianest.services.downloads import DownloadService
 from medianest.services.integrations import Integrations
+from medianest.services.library import LibraryService
+from medianest.services.library_cache import LibraryCache, build_library_cache
+from medianest.services.library_images import ImageStore
 from medianest.services.plex_server import ConfiguredPlexServer
 from medianest.services.plex_signin import PlexSignIn
 from medianest.services.ratelimit import Limiter
+from medianest.services.requests import RequestsService
 from medianest.services.sessions import SessionPolicy
+from medianest.services.status import StatusCoordinator, StatusPolicy
+from medianest.services.status_loop import StatusLoop
+
+
+class Closeable(Protocol):
+    async def aclose(self) -> None: ...
 
 
 @dataclass
@@ -52,11 +66,19 @@ class Container:
     local_auth: LocalAuth
     plex_signin: PlexSignIn
     consumer: Consumer | None = field(default=None)
+    closing: list[Closeable] = field(default_factory=list)
     # Feature services, set by build_container (each feature below its marker).
     # --- container fields: dashboard (issue 5) ---
+    status: StatusCoordinator | None = None
+    status_loop: StatusLoop | None = None
     # --- container fields: library (issue 6) ---
+    library_cache: LibraryCache | None = None
+    library: LibraryService | None = None
+    library_images: ImageStore | None = None
     # --- container fields: requests (issue 7) ---
+    requests: RequestsService | None = None
     # --- container fields: downloads (issue 8) ---
+    downloads: DownloadService | None = None
 
     def make_consumer(self, *, embedded: bool) -> Consumer:
         """Job consumer threads for this process: embedded in `serve`, or the `worker` command's."""
@@ -78,7 +100,14 @@ class Container:
             self.consumer.stop(graceful=True)
             self.consumer = None
 
+    def close_later(self, resource: Closeable) -> None:
+        """Background loops and connections a feature started, closed (newest first) at shutdown."""
+        self.closing.append(resource)
+
     async def close(self) -> None:
+        for resource in reversed(self.closing):
+            await resource.aclose()
+        self.closing.clear()
         await asyncio.to_thread(self.stop_consumer)
         await self.integrations.aclose()
         await self.bus.close()
@@ -180,7 +209,52 @@ async def build_container(settings: Settings) -> Container:
         ),
     )
     # --- container build: dashboard (issue 5) ---
+    container.status = StatusCoordinator(
+        sessions,
+        bus,
+        integrations,
+        StatusPolicy(
+            poll_seconds=settings.status_poll_seconds,
+            history_days=settings.status_history_days,
+            retention_days=settings.notification_retention_days,
+            webhook_secret=settings.uptime_kuma_webhook_secret.get_secret_value()
+            if settings.uptime_kuma_webhook_secret
+            else None,
+        ),
+    )
+    container.status_loop = StatusLoop(container.status)
     # --- container build: library (issue 6) ---
+    container.library_cache = build_library_cache(
+        settings.redis_url, settings.redis_namespace, settings.library_stale_seconds
+    )
+    container.close_later(container.library_cache)
+    container.library = LibraryService(
+        integrations,
+        container.library_cache,
+        plex_server,
+        ttl=settings.library_cache_seconds,
+        timeout=settings.library_plex_timeout_seconds,
+    )
+    container.library_images = ImageStore(
+        integrations,
+        data_dir / "cache" / "library-images",
+        max_bytes=settings.library_image_cache_mb * 1024 * 1024,
+        timeout=settings.library_plex_timeout_seconds,
+    )
     # --- container build: requests (issue 7) ---
+    container.requests = RequestsService.build(settings, sessions, bus, limiter, integrations)
+    request_jobs.bind(huey, container.requests)
     # --- container build: downloads (issue 8) ---
+    container.downloads = build_downloads(
+        settings,
+        sessions,
+        bus,
+        limiter,
+        integrations,
+        plex_server,
+        container.library_cache.invalidate_section if container.library_cache else None,
+    )
+    download_jobs.bind(huey, container.downloads.worker, container.downloads.plex, runtime)
+    if container.library is not None:
+        container.library.use_collection_origin(container.downloads.plex.created_collections)
     return container

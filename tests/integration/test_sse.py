@@ -10,7 +10,9 @@ import httpx
 
 from medianest.config import Settings
 from medianest.domain.events import Event
+from tests.conftest import ADMIN_PASSWORD
 from tests.support.servers import running_app
+from tests.support.signin import sign_in_local
 
 
 async def _read_events(
@@ -34,18 +36,18 @@ async def _read_events(
 async def test_event_published_after_connect_reaches_the_stream(settings: Settings) -> None:
     with running_app(settings) as server:
         container = server.app.state.container  # type: ignore[attr-defined]
-        async with (
-            httpx.AsyncClient(base_url=server.url, timeout=10) as http,
-            http.stream("GET", "/events") as response,
-        ):
-            assert response.status_code == 200
-            assert response.headers["content-type"].startswith("text/event-stream")
-            lines = response.aiter_lines()
-            hello = await _read_events(lines, 1, 5)
-            assert hello[-1][0] == "hello"
-            event = Event("service.status", {"name": "Plex", "status": "down"})
-            asyncio.run_coroutine_threadsafe(container.bus.publish(event), container.runtime.loop)
-            got = await _read_events(lines, 1, 5)
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+            await sign_in_local(http, "admin", ADMIN_PASSWORD)  # /events needs a viewer
+            async with http.stream("GET", "/events") as response:
+                assert response.status_code == 200
+                assert response.headers["content-type"].startswith("text/event-stream")
+                lines = response.aiter_lines()
+                hello = await _read_events(lines, 1, 5)
+                assert hello[-1][0] == "hello"
+                event = Event("service.status", {"name": "Plex", "status": "down"})
+                loop = container.runtime.loop
+                asyncio.run_coroutine_threadsafe(container.bus.publish(event), loop)
+                got = await _read_events(lines, 1, 5)
     name, data = got[-1]
     assert name == "service.status"
     assert json.loads(data)["data"] == {"name": "Plex", "status": "down"}
@@ -55,6 +57,7 @@ async def test_stream_sends_heartbeats_and_forgets_a_closed_client(settings: Set
     with running_app(settings) as server:
         container = server.app.state.container  # type: ignore[attr-defined]
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+            await sign_in_local(http, "admin", ADMIN_PASSWORD)  # /events needs a viewer
             async with http.stream("GET", "/events") as response:
                 lines: list[str] = []
                 async with asyncio.timeout(5):

@@ -107,6 +107,7 @@ class DemoWorld:
             "overseerr_url": self.url("overseerr"),
             "overseerr_api_key": identities.OVERSEERR_API_KEY,
             "overseerr_webhook_secret": self.overseerr_webhook_secret,
+            "tmdb_image_url": f"{self.url('overseerr')}/__fake__/tmdb/t/p",
             "uptime_kuma_url": self.url("uptime-kuma"),
             "uptime_kuma_slug": identities.UPTIME_KUMA_SLUG,
             "uptime_kuma_api_key": identities.UPTIME_KUMA_API_KEY,

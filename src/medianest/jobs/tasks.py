@@ -9,6 +9,7 @@ from huey import crontab
 from huey.api import Huey, TaskWrapper
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from medianest.jobs import download_jobs, request_jobs
 from medianest.jobs.queue import JobRuntime
 from medianest.services import workers
 
@@ -30,5 +31,7 @@ def register_tasks(
     heartbeat_task = huey.task(name="heartbeat", expires=120)(heartbeat)
     huey.periodic_task(crontab(minute="*"), name="heartbeat-periodic")(heartbeat)
     # --- tasks: requests (issue 7) ---
+    request_jobs.register(huey, runtime)  # reconciliation; its service is bound later
     # --- tasks: downloads (issue 8) ---
+    download_jobs.register(huey, runtime)  # work, plex, tick; services bound later
     return Tasks(heartbeat=heartbeat_task)

@@ -6,7 +6,7 @@ changes an integration's settings the next call uses the new client.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from medianest.integrations.overseerr.client import OverseerrClient
 from medianest.integrations.plex.client import PlexServerClient
@@ -20,10 +20,9 @@ class Integrations:
     plex: PlexServerClient | None = None
     overseerr: OverseerrClient | None = None
     kuma: UptimeKumaClient | None = None
-    retired: list[object] = field(default_factory=list)
 
     async def aclose(self) -> None:
-        for client in (self.plextv, self.plex, self.overseerr, self.kuma, *self.retired):
+        for client in (self.plextv, self.plex, self.overseerr, self.kuma):
             close = getattr(client, "aclose", None)
             if close is not None:
                 await close()

@@ -4,7 +4,15 @@ Every model module is imported here so that ``Base.metadata`` knows all tables.
 """
 
 from medianest.persistence.models.base import NAMING_CONVENTION, Base
+from medianest.persistence.models.dashboard import (
+    MonitoredService,
+    QuickLink,
+    ServiceNoticeMute,
+    ServiceRecord,
+)
+from medianest.persistence.models.downloads import DownloadItem, DownloadJob
 from medianest.persistence.models.notifications import Notification
+from medianest.persistence.models.requests import MediaRequest, OverseerrAccount
 from medianest.persistence.models.system import AppSetting, WorkerHeartbeat
 from medianest.persistence.models.users import ApiToken, AuditEntry, PlexPin, User, UserSession
 
@@ -14,8 +22,16 @@ __all__ = [
     "AppSetting",
     "AuditEntry",
     "Base",
+    "DownloadItem",
+    "DownloadJob",
+    "MediaRequest",
+    "MonitoredService",
     "Notification",
+    "OverseerrAccount",
     "PlexPin",
+    "QuickLink",
+    "ServiceNoticeMute",
+    "ServiceRecord",
     "User",
     "UserSession",
     "WorkerHeartbeat",

@@ -1,19 +1,24 @@
-"""The home page and the sign-in page."""
+"""The dashboard: service status cards, quick links, recently added, and (for admins) the
+health of MediaNest itself. Everything is read from the database, never from Kuma directly."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from medianest.services import workers
+from medianest.services import quick_links, workers
 from medianest.services.health import check_readiness
 from medianest.web.auth import Viewer, page_context, require_viewer
 from medianest.web.deps import container_of
+from medianest.web.pages.dashboard_format import Format
+from medianest.web.status_deps import coordinator_of
 from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+RECENTLY_ADDED = "/library/recently-added"
 
 
 @dataclass(frozen=True)
@@ -24,15 +29,14 @@ class SystemCard:
     detail: str
 
 
-@router.get("/", response_class=HTMLResponse)
-async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HTMLResponse:
+async def _system_cards(request: Request) -> list[SystemCard]:
     container = container_of(request)
     readiness = await check_readiness(
         container.engine, container.bus, redis_configured=bool(container.settings.redis_url)
     )
     database = readiness.checks.get("database", "ok")
     seen = await workers.recent_workers(container.sessions) if database == "ok" else []
-    cards = [
+    return [
         SystemCard(
             "Database",
             "up" if database == "ok" else "down",
@@ -52,7 +56,76 @@ async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HT
             "Redis pub/sub" if container.settings.redis_url else "In-process",
         ),
     ]
+
+
+def _has_route(request: Request, path: str) -> bool:
+    """Sections another feature fills in are only shown once that feature is installed."""
+    return any(getattr(route, "path", None) == path for route in request.app.routes)
+
+
+async def board_context(request: Request, viewer: Viewer) -> dict[str, Any]:
+    """What the live part of the dashboard needs (the page and its SSE-refreshed fragment)."""
+    coordinator = coordinator_of(request)
+    board = await coordinator.board()
+    async with container_of(request).sessions() as db:
+        links = await quick_links.list_links(db)
+    kuma = container_of(request).integrations.kuma
+    return {
+        "board": board,
+        "links": links,
+        "fmt": Format(coordinator.clock()),
+        "page_cached": kuma is not None and kuma.slug is not None,
+        "is_admin": viewer.is_admin,
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HTMLResponse:
     context = page_context(
-        request, viewer, page_title="Dashboard", active="dashboard", system=cards
+        request,
+        viewer,
+        page_title="Dashboard",
+        active="dashboard",
+        system=await _system_cards(request) if viewer.is_admin else [],
+        recently_added=RECENTLY_ADDED if _has_route(request, RECENTLY_ADDED) else None,
+        **await board_context(request, viewer),
     )
     return render(request, "home.html", context)
+
+
+@router.get("/dashboard/services", response_class=HTMLResponse)
+async def board_fragment(
+    request: Request, viewer: Viewer = Depends(require_viewer)
+) -> HTMLResponse:
+    context = page_context(request, viewer, **await board_context(request, viewer))
+    return render(request, "_dashboard_board.html", context)
+
+
+async def _detail_context(request: Request, viewer: Viewer, service_id: int) -> dict[str, Any]:
+    coordinator = coordinator_of(request)
+    kuma = container_of(request).integrations.kuma
+    return page_context(
+        request,
+        viewer,
+        detail=await coordinator.detail(service_id),
+        fmt=Format(coordinator.clock()),
+        page_cached=kuma is not None and kuma.slug is not None,
+    )
+
+
+@router.get("/dashboard/services/{service_id}", response_class=HTMLResponse)
+async def detail_fragment(
+    request: Request, service_id: int, viewer: Viewer = Depends(require_viewer)
+) -> HTMLResponse:
+    context = await _detail_context(request, viewer, service_id)
+    return render(request, "_service_detail.html", context)
+
+
+@router.get("/services/{service_id}", response_class=HTMLResponse)
+async def detail_page(
+    request: Request, service_id: int, viewer: Viewer = Depends(require_viewer)
+) -> HTMLResponse:
+    """The same details as the dialog, as a page (links without JavaScript land here)."""
+    context = await _detail_context(request, viewer, service_id)
+    context.update(page_title=context["detail"].card.name, active="dashboard")
+    return render(request, "service_detail.html", context)

@@ -1,0 +1,94 @@
+"""Where download files live, and removing them again (all confined to the download root)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from medianest.config import Settings
+from medianest.domain.download_safety import inside
+from medianest.domain.errors import InvalidInput
+from medianest.integrations.youtube.client import archive_path, remove_item_files
+from medianest.observability.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class DownloadConfig:
+    """The download settings the services use, read once from :class:`Settings`."""
+
+    root: Path
+    concurrency: int
+    jobs_per_hour: int
+    max_playlist: int
+    min_free_bytes: int
+    rate_limit_bps: int | None
+    plex_wait_seconds: float
+    stale_seconds: float
+    plex_section: str | None
+
+    @classmethod
+    def of(cls, settings: Settings) -> DownloadConfig:
+        root = settings.download_dir or settings.data_dir / "downloads"
+        kbps = settings.download_rate_limit_kbps
+        return cls(
+            root=Path(os.path.realpath(root)),
+            concurrency=settings.download_concurrency,
+            jobs_per_hour=settings.download_jobs_per_hour,
+            max_playlist=settings.download_max_playlist,
+            min_free_bytes=settings.download_min_free_mb * 1024 * 1024,
+            rate_limit_bps=kbps * 1024 if kbps else None,
+            plex_wait_seconds=settings.download_plex_wait_seconds,
+            stale_seconds=settings.download_stale_seconds,
+            plex_section=settings.plex_youtube_section,
+        )
+
+    def folder(self, relative: str) -> Path:
+        """The absolute folder of a job; refuses anything that would leave the root."""
+        candidate = Path(os.path.realpath(self.root / relative))
+        if not inside(str(self.root), str(candidate)):
+            raise InvalidInput("That folder is outside the download folder.")
+        return candidate
+
+    def low_disk_reason(self) -> str | None:
+        """Why new downloads must wait (free space under the floor), or None. Blocking call."""
+        if self.min_free_bytes <= 0:
+            return None
+        probe = self.root
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        try:
+            free = shutil.disk_usage(probe).free
+        except OSError:
+            return None
+        if free >= self.min_free_bytes:
+            return None
+        return (
+            f"Waiting for disk space: {free // (1024 * 1024)} MB free on the download disk, "
+            f"{self.min_free_bytes // (1024 * 1024)} MB needed."
+        )
+
+
+def delete_files(config: DownloadConfig, folder: str, items: list[tuple[str, str | None]]) -> int:
+    """Removes the given videos' files (``(stem, archive_key)`` pairs) and their archive lines;
+    the folder goes too once nothing else is in it. Blocking: call from a thread."""
+    try:
+        path = config.folder(folder)
+    except InvalidInput:
+        log.warning("refused to delete outside the download root", folder=folder)
+        return 0
+    removed = 0
+    for stem, _ in items:
+        removed += len(remove_item_files(path, stem))
+    keys = {key for _, key in items if key}
+    archive = archive_path(path)
+    if keys and archive.is_file():
+        lines = archive.read_text(encoding="utf-8").splitlines()
+        kept = [line for line in lines if line.strip() not in keys]
+        archive.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+    if path.is_dir() and all(p == archive or p.name.startswith(".") for p in path.iterdir()):
+        shutil.rmtree(path, ignore_errors=True)
+    return removed

@@ -1,0 +1,70 @@
+"""Crash and restart: find what a dead worker left running, and put it back exactly once.
+
+At start-up (and every minute) a video still marked ``downloading`` whose worker is dead on
+this machine, or silent for ``download_stale_seconds``, goes back to ``pending`` by
+compare-and-set on its holder, so two reconcilers cannot both release it and only one worker can
+claim it again. yt-dlp then continues the ``.part`` file and the folder's archive skips videos
+that were finished. Jobs stuck in ``processing`` get their Plex step queued again (that step
+claims its attempt number, so a duplicate never runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from medianest.domain.downloads import ItemState, JobState
+from medianest.observability.logging import get_logger
+from medianest.persistence.models import DownloadItem, DownloadJob
+from medianest.services.download_worker import DownloadWorker
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    released: int
+    pending: int
+    processing: int
+
+
+async def reconcile(worker: DownloadWorker, *, at_start: bool) -> Recovery:
+    stale = timedelta(seconds=worker.config.stale_seconds)
+    released = 0
+    async with worker.sessions.begin() as db:
+        for item in await worker.claimer.orphans(db, stale):
+            if await worker.claimer.release(db, item):
+                released += 1
+        pending = int(
+            await db.scalar(
+                select(func.count(DownloadItem.id))
+                .join(DownloadJob, DownloadJob.id == DownloadItem.job_id)
+                .where(
+                    DownloadItem.state == ItemState.PENDING,
+                    DownloadJob.state.in_([JobState.QUEUED, JobState.DOWNLOADING]),
+                )
+            )
+            or 0
+        )
+        stuck = (
+            list(
+                await db.execute(
+                    select(DownloadJob.id, DownloadJob.plex_attempts).where(
+                        DownloadJob.state == JobState.PROCESSING
+                    )
+                )
+            )
+            if at_start
+            else []
+        )
+    if released:
+        log.warning("downloads resumed after a lost worker", videos=released)
+    if pending:
+        await worker.enqueue_work(min(pending, worker.config.concurrency))
+    if worker.queue is not None:
+        for job_id, attempt in stuck:
+            await asyncio.to_thread(worker.queue.plex, int(job_id), int(attempt), 0.0)
+    return Recovery(released, pending, len(stuck))

@@ -1,0 +1,126 @@
+"""What pages, the API and live events show of a job: one dict shape for all three."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from medianest.domain.downloads import ACTIVE, ITEM_GOOD, ItemState, JobState, PlexState, percent
+from medianest.domain.events import AUDIENCE_ADMINS, Event, for_user
+from medianest.persistence.models import DownloadItem, DownloadJob, User
+from medianest.realtime.bus import EventBus
+
+EVENT_JOB = "download.job"  # the whole job (state changes, new jobs)
+EVENT_PROGRESS = "download.progress"  # one video's bytes/speed/ETA plus the job's totals
+EVENT_DELETED = "download.deleted"
+
+
+def item_view(item: DownloadItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "position": item.position,
+        "video_id": item.video_id,
+        "title": item.title,
+        "state": item.state,
+        "bytes_done": item.bytes_done,
+        "bytes_total": item.bytes_total,
+        "percent": 100.0
+        if item.state == ItemState.DONE
+        else percent(item.bytes_done, item.bytes_total),
+        "speed": item.speed,
+        "eta": item.eta,
+        "error": item.error,
+    }
+
+
+def totals(items: list[DownloadItem]) -> dict[str, Any]:
+    """Overall progress: finished videos count whole, the running ones by their bytes."""
+    count = len(items)
+    good = sum(1 for i in items if i.state in ITEM_GOOD)
+    failed = sum(1 for i in items if i.state == ItemState.FAILED)
+    running = [i for i in items if i.state == ItemState.DOWNLOADING]
+    partial = sum((percent(i.bytes_done, i.bytes_total) or 0.0) / 100 for i in running)
+    speed = sum(i.speed or 0.0 for i in running) or None
+    etas = [i.eta for i in running if i.eta is not None]
+    return {
+        "count": count,
+        "done": good,
+        "failed": failed,
+        "running": len(running),
+        "percent": round(100.0 * (good + failed + partial) / count, 1) if count else 0.0,
+        "bytes_done": sum(i.bytes_done for i in items),
+        "speed": speed,
+        "eta": max(etas) if etas else None,
+    }
+
+
+def job_view(job: DownloadJob, items: list[DownloadItem], owner: str) -> dict[str, Any]:
+    state = JobState(job.state)
+    return {
+        "id": job.id,
+        "url": job.url,
+        "title": job.title,
+        "kind": job.kind,
+        "quality": job.quality,
+        "owner": owner,
+        "user_id": job.user_id,
+        "state": state.value,
+        "state_label": state.label,
+        "active": state in ACTIVE,
+        "cancellable": state in (JobState.QUEUED, JobState.DOWNLOADING),
+        "retryable": state in (JobState.FAILED, JobState.CANCELLED, JobState.PARTIALLY_COMPLETED),
+        "deletable": state.finished,
+        "wait_reason": job.wait_reason,
+        "error": job.error,
+        "plex": {
+            "state": job.plex_state,
+            "not_yet_in_plex": job.plex_state == PlexState.MISSING,
+            "message": job.plex_message,
+            "collection_key": job.plex_collection_key,
+            "collection_title": job.plex_collection_title,
+            "link": (
+                f"/library/collections/{job.plex_collection_key}"
+                if job.plex_collection_key
+                else None
+            ),
+        },
+        "has_thumbnail": job.thumbnail is not None,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "totals": totals(items),
+        "failures": [
+            {"position": i.position, "title": i.title, "error": i.error}
+            for i in items
+            if i.state == ItemState.FAILED
+        ],
+        "items": [item_view(i) for i in items],
+    }
+
+
+async def load_view(db: AsyncSession, job_id: int) -> dict[str, Any] | None:
+    row = (
+        await db.execute(
+            select(DownloadJob, User.display_name)
+            .join(User, User.id == DownloadJob.user_id)
+            .where(DownloadJob.id == job_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    job, owner = row
+    items = list(
+        await db.scalars(
+            select(DownloadItem)
+            .where(DownloadItem.job_id == job.id)
+            .order_by(DownloadItem.position)
+        )
+    )
+    return job_view(job, items, owner)
+
+
+async def publish(bus: EventBus, kind: str, user_id: int, data: dict[str, Any]) -> None:
+    """To the owner's pages, and to admins (who see everyone's jobs)."""
+    await bus.publish(Event(kind, data, audience=for_user(user_id)))
+    await bus.publish(Event(kind, data, audience=AUDIENCE_ADMINS))

@@ -1,0 +1,254 @@
+"""The status coordinator: polls Uptime Kuma, takes its webhooks, and tells everyone what changed.
+
+Order of side effects: store the snapshot and history and add inbox notices in one transaction,
+commit, then publish events (``service.status`` only on a change, ``status.source`` when Kuma
+becomes unreachable or comes back) and the notices' own ``notification`` events.
+The client is fetched from ``integrations`` at every poll, because the admin may replace it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from medianest.domain.errors import NotSignedIn
+from medianest.domain.events import Event
+from medianest.integrations.base import IntegrationError
+from medianest.integrations.uptime_kuma.models import KumaSnapshot
+from medianest.integrations.uptime_kuma.webhook import parse_webhook
+from medianest.observability.logging import get_logger
+from medianest.persistence.models import Notification, ServiceRecord
+from medianest.persistence.types import utcnow
+from medianest.realtime.bus import EventBus
+from medianest.security.tokens import same
+from medianest.services import notifications, runtime_settings, service_notices, status_store
+from medianest.services import status_sources as sources
+from medianest.services import status_view as view
+from medianest.services.integrations import Integrations
+from medianest.services.status_sources import BadWebhook
+from medianest.services.status_store import Applied
+
+log = get_logger(__name__)
+SAMPLE_EVERY = timedelta(minutes=5)
+MIN_HOLD = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class StatusPolicy:
+    poll_seconds: float = 60.0
+    history_days: int = 35
+    retention_days: int = 90
+    webhook_secret: str | None = None
+
+    @property
+    def hold(self) -> timedelta:
+        """How long one record's status counts for when no newer record follows."""
+        if self.poll_seconds <= 0:
+            return timedelta(days=30)  # webhooks only: a status holds until the next change
+        return max(MIN_HOLD, timedelta(seconds=3 * self.poll_seconds))
+
+    @property
+    def stale_after(self) -> timedelta:
+        return max(timedelta(minutes=5), timedelta(seconds=3 * self.poll_seconds))
+
+
+@dataclass(frozen=True)
+class PollResult:
+    ok: bool
+    error: str | None = None
+    changes: Sequence[status_store.Change] = ()
+
+
+@dataclass
+class StatusCoordinator:
+    sessions: async_sessionmaker[AsyncSession]
+    bus: EventBus
+    integrations: Integrations
+    policy: StatusPolicy
+    clock: Callable[[], datetime] = utcnow
+    cache: view.LongStats = field(default_factory=view.LongStats)
+    failures: int = 0  # polls failed in a row (the loop backs off)
+    _write: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def configured(self) -> bool:
+        return self.integrations.kuma is not None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def board(self) -> view.Board:
+        async with self.sessions() as db:
+            return await view.board(
+                db,
+                now=self.clock(),
+                hold=self.policy.hold,
+                stale_after=self.policy.stale_after,
+                configured=self.configured,
+                cache=self.cache,
+            )
+
+    async def detail(self, service_id: int) -> view.ServiceDetail:
+        async with self.sessions() as db:
+            return await view.detail(
+                db,
+                service_id,
+                now=self.clock(),
+                hold=self.policy.hold,
+                configured=self.configured,
+                cache=self.cache,
+            )
+
+    # -- polling -----------------------------------------------------------------------------
+
+    async def poll_once(self) -> PollResult:
+        """One poll of Kuma; a failure keeps the last snapshot and is logged once per outage."""
+        client = self.integrations.kuma
+        if client is None:
+            return PollResult(False, "Uptime Kuma is not configured")
+        try:
+            snapshot = await client.snapshot()
+        except IntegrationError as exc:
+            self.failures += 1
+            await self._source_failed(exc.message)
+            return PollResult(False, exc.message)
+        observations = [sources.observe(m, i, snapshot) for i, m in enumerate(snapshot.monitors)]
+        async with self._write, self.sessions.begin() as db:
+            applied = await status_store.apply(
+                db, observations, source="poll", sample_every=SAMPLE_EVERY, complete=True
+            )
+            notes = await service_notices.add_due(db, self.clock())
+            recovered = await self._store_source(db, snapshot)
+            await db.flush()
+        if self.failures or recovered:
+            log.info("Uptime Kuma answers again; service status is current")
+        self.failures = 0
+        await self._publish(applied, notes, source_ok=True if recovered else None)
+        return PollResult(True, changes=applied.changes)
+
+    async def _store_source(self, db: AsyncSession, snapshot: KumaSnapshot) -> bool:
+        """Stores the page-level facts; True when the previous poll had failed."""
+        previous = await runtime_settings.get_value(db, view.SOURCE_KEY, {})
+        was_failing = isinstance(previous, dict) and previous.get("ok") is False
+        await runtime_settings.set_value(
+            db,
+            view.SOURCE_KEY,
+            {
+                "ok": True,
+                "taken_at": snapshot.taken_at.isoformat(),
+                "title": snapshot.title,
+                "problems": list(snapshot.problems)[:5],
+                "incidents": [
+                    {
+                        "title": i.title[:200],
+                        "content": i.content[:2000],
+                        "style": i.style[:20],
+                        "created": i.created_date.isoformat() if i.created_date else None,
+                    }
+                    for i in snapshot.incidents[:5]
+                ],
+            },
+        )
+        return was_failing
+
+    async def _source_failed(self, reason: str) -> None:
+        now = self.clock()
+        async with self._write, self.sessions.begin() as db:
+            stored = await runtime_settings.get_value(db, view.SOURCE_KEY, {})
+            stored = stored if isinstance(stored, dict) else {}
+            first = stored.get("ok", True) is not False
+            stored.update(
+                ok=False,
+                error=reason[:300],
+                failing_since=stored.get("failing_since") if not first else now.isoformat(),
+            )
+            await runtime_settings.set_value(db, view.SOURCE_KEY, stored)
+        if first:
+            log.warning("Uptime Kuma is unreachable; showing the last snapshot", reason=reason)
+            await self.bus.publish(Event("status.source", {"ok": False}))
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def authenticate(self, authorization: str | None) -> None:
+        """The shared secret, sent verbatim or as ``Bearer <secret>``; compared in constant time."""
+        secret = self.policy.webhook_secret
+        sent = (authorization or "").strip()
+        token = sent[7:].strip() if sent[:7].lower() == "bearer " else sent
+        if not secret or not sent or not (same(sent, secret) | same(token, secret)):
+            raise NotSignedIn("Wrong or missing webhook secret.")
+
+    async def handle_webhook(self, authorization: str | None, body: bytes | dict[str, Any]) -> str:
+        """Applies one Kuma notification (raw JSON bytes, or the fields of a form-data post);
+        returns what happened: "recorded", "test" or "ignored". Rejections are logged."""
+        self.authenticate(authorization)
+        try:
+            return await self._apply_webhook(body)
+        except BadWebhook as exc:
+            log.warning("Uptime Kuma webhook rejected", reason=exc.message)
+            raise
+
+    async def _apply_webhook(self, body: bytes | dict[str, Any]) -> str:
+        try:
+            payload = json.loads(body) if isinstance(body, bytes) else body
+        except ValueError:
+            raise BadWebhook("the body is not valid JSON") from None
+        try:
+            hook = parse_webhook(payload)
+        except ValueError as exc:
+            raise BadWebhook(str(exc)) from None
+        now = self.clock()
+        async with self._write, self.sessions.begin() as db:
+            await runtime_settings.set_value(db, view.WEBHOOK_KEY, {"at": now.isoformat()})
+            if hook.is_test or hook.heartbeat is None:
+                return "test" if hook.is_test else "ignored"
+            service = await sources.service_for(db, hook)
+            observation = sources.webhook_observation(service, hook, now)
+            applied = await status_store.apply(
+                db, [observation], source="webhook", sample_every=SAMPLE_EVERY, complete=False
+            )
+            notes = await service_notices.add_due(db, now)
+            await db.flush()
+        await self._publish(applied, notes, source_ok=None)
+        return "recorded"
+
+    # -- after the commit --------------------------------------------------------------------
+
+    async def _publish(
+        self, applied: Applied, notes: Sequence[Notification], *, source_ok: bool | None
+    ) -> None:
+        for change in applied.changes:
+            self.cache.forget(change.service_id)
+            data = {
+                "id": change.service_id,
+                "name": change.name,
+                "status": change.current.value,
+                "previous": change.previous.value if change.previous else None,
+                "at": change.at.isoformat(),
+            }
+            await self.bus.publish(Event("service.status", data))
+        if applied.roster_changed and not applied.changes:
+            await self.bus.publish(Event("service.status", {"roster": True}))
+        if source_ok is not None:
+            await self.bus.publish(Event("status.source", {"ok": source_ok}))
+        await notifications.publish(self.bus, notes)
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    async def prune(self) -> tuple[int, int]:
+        """Deletes history and notifications past their settings' age: (history, notifications)."""
+        now = self.clock()
+        async with self.sessions.begin() as db:
+            result = await db.execute(
+                delete(ServiceRecord).where(
+                    ServiceRecord.at < now - timedelta(days=self.policy.history_days)
+                )
+            )
+            history = int(result.rowcount)  # type: ignore[attr-defined]
+            notes = await notifications.prune(db, timedelta(days=self.policy.retention_days))
+        return history, notes

@@ -1,0 +1,116 @@
+"""The background loop: poll Kuma on a jittered interval, back off while it is down, prune.
+
+Several MediaNest processes may run this loop; only the holder of the database lease
+``lease.status.poller`` polls and prunes (see ``services/lease.py``), the others wait and take
+over within the lease's time-to-live when the holder goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from medianest.observability.logging import get_logger
+from medianest.services.lease import DatabaseLease
+from medianest.services.status import StatusCoordinator
+
+log = get_logger(__name__)
+MAX_TICK_S = 20.0  # lease renewal; the lease lives 3 ticks (a restart waits <= 1 min)
+MAX_BACKOFF_S = 900.0
+PRUNE_EVERY_S = 3600.0
+JITTER = 0.1
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class StatusLoop:
+    coordinator: StatusCoordinator
+    rng: random.Random = field(default_factory=random.Random)
+    holder: str = field(default_factory=holder_id)
+    _task: asyncio.Task[None] | None = None
+    _lease: DatabaseLease | None = None
+    _loop_failing: bool = False
+
+    @property
+    def poll_seconds(self) -> float:
+        return self.coordinator.policy.poll_seconds
+
+    @property
+    def tick(self) -> float:
+        """How often the lease is renewed (and a due poll checked for)."""
+        return min(MAX_TICK_S, self.poll_seconds) if self.poll_seconds > 0 else MAX_TICK_S
+
+    @property
+    def lease(self) -> DatabaseLease:
+        if self._lease is None:
+            ttl = timedelta(seconds=max(3 * self.tick, 30.0))
+            self._lease = DatabaseLease(
+                self.coordinator.sessions, "status.poller", self.holder, ttl
+            )
+        return self._lease
+
+    def next_delay(self) -> float:
+        """The interval with ±10 % jitter, doubled per failed poll in a row (at most 15 min)."""
+        base: float = self.poll_seconds * 2.0 ** min(self.coordinator.failures, 6)
+        base = min(base, max(MAX_BACKOFF_S, self.poll_seconds))
+        return base * (1.0 + self.rng.uniform(-JITTER, JITTER))
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="status-poller")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+        with contextlib.suppress(Exception):  # the database may be gone at shutdown
+            await self.lease.release()
+
+    async def aclose(self) -> None:
+        """Lets the container close the loop with the integrations at shutdown."""
+        await self.stop()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_poll = next_prune = loop.time()
+        while True:
+            polling = self.poll_seconds > 0 and self.coordinator.configured
+            try:
+                if await self.lease.acquire():
+                    if polling and loop.time() >= next_poll:
+                        await self.coordinator.poll_once()
+                        next_poll = loop.time() + self.next_delay()
+                    if loop.time() >= next_prune:
+                        await self.coordinator.prune()
+                        next_prune = loop.time() + PRUNE_EVERY_S
+                self._loop_ok()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database may not be migrated or reachable yet
+                self._loop_failed(exc)
+            wait = self.tick
+            if polling:
+                wait = min(wait, max(0.0, next_poll - loop.time()))
+            await asyncio.sleep(max(wait, 0.05))
+
+    def _loop_ok(self) -> None:
+        if self._loop_failing:
+            log.info("status loop works again")
+        self._loop_failing = False
+
+    def _loop_failed(self, exc: Exception) -> None:
+        if not self._loop_failing:
+            log.warning("status loop failed; retrying", reason=str(exc).splitlines()[0][:200])
+        self._loop_failing = True

@@ -1,0 +1,92 @@
+"""URLs and small formatting helpers the library templates use (MediaNest URLs only)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from medianest.domain.library import IMAGE_SIZES, format_duration
+from medianest.integrations.plex.models import ItemType, MediaItem
+from medianest.services.library_views import Degraded
+
+IMAGE_ROUTE = "/library/images"
+_TYPE_WORDS = {
+    ItemType.MOVIE: ("movie", "movies"),
+    ItemType.SHOW: ("show", "shows"),
+    ItemType.ARTIST: ("artist", "artists"),
+    ItemType.PHOTO: ("photo", "photos"),
+}
+
+
+def image_url(path: str | None, width: int, height: int) -> str | None:
+    if not path:
+        return None
+    return f"{IMAGE_ROUTE}?{urlencode({'path': path, 'w': width, 'h': height})}"
+
+
+class Links:
+    """Passed to templates as ``lib``: poster and backdrop URLs in the offered sizes."""
+
+    @staticmethod
+    def poster(path: str | None, size: int = 1) -> str | None:
+        width, height = IMAGE_SIZES["poster"][size]
+        return image_url(path, width, height)
+
+    @staticmethod
+    def poster_srcset(path: str | None) -> str:
+        if not path:
+            return ""
+        urls = ((image_url(path, w, h), w) for w, h in IMAGE_SIZES["poster"])
+        return ", ".join(f"{url} {w}w" for url, w in urls if url)
+
+    @staticmethod
+    def art(path: str | None, large: bool = False) -> str | None:
+        width, height = IMAGE_SIZES["art"][1 if large else 0]
+        return image_url(path, width, height)
+
+    @staticmethod
+    def still(path: str | None) -> str | None:
+        width, height = IMAGE_SIZES["still"][0]
+        return image_url(path, width, height)
+
+    @staticmethod
+    def duration(ms: int | None) -> str | None:
+        return format_duration(ms)
+
+    @staticmethod
+    def count_words(count: int | None, kind: ItemType) -> str:
+        if count is None:
+            return "count unavailable"
+        one, many = _TYPE_WORDS.get(kind, ("item", "items"))
+        return f"{count:,} {one if count == 1 else many}"
+
+    @staticmethod
+    def item_href(item: MediaItem) -> str:
+        if item.type is ItemType.COLLECTION:
+            return f"/library/collections/{item.rating_key}"
+        return f"/library/items/{item.rating_key}"
+
+    @staticmethod
+    def subtitle(item: MediaItem) -> str:
+        """What goes under a title on a card: the year, or where an episode belongs."""
+        if item.type is ItemType.EPISODE:
+            season = f"S{item.parent_index}" if item.parent_index is not None else ""
+            episode = f"E{item.index}" if item.index is not None else ""
+            return " · ".join(p for p in (item.grandparent_title, season + episode) if p)
+        if item.type is ItemType.SEASON:
+            return item.parent_title or ""
+        if item.type is ItemType.COLLECTION:
+            return f"{item.child_count or 0} items"
+        return str(item.year) if item.year else ""
+
+
+LINKS = Links()
+
+
+def notices(*degraded: Degraded | None) -> list[dict[str, Any]]:
+    """The base template's notice bar entries for whatever went wrong with Plex."""
+    seen: list[dict[str, Any]] = []
+    for notice in degraded:
+        if notice is not None and all(n["text"] != notice.text for n in seen):
+            seen.append({"level": "warning", "text": notice.text})
+    return seen
