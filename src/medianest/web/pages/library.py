@@ -80,6 +80,13 @@ def browse_query(sort: str, genre: str, year: str, page: str) -> BrowseQuery:
     )
 
 
+def browse_params(
+    sort: str = "title", genre: str = "", year: str = "", page: str = "1"
+) -> BrowseQuery:
+    """The grid's query parameters, shared by the page and its infinite-scroll fragment."""
+    return browse_query(sort, genre, year, page)
+
+
 def query_string(query: BrowseQuery, page: int) -> str:
     params: dict[str, str | int] = {}
     if query.sort != "title":
@@ -161,13 +168,9 @@ async def _section_listing(
 async def section_page(
     request: Request,
     section_id: str,
-    sort: str = "title",
-    genre: str = "",
-    year: str = "",
-    page: str = "1",
+    query: BrowseQuery = Depends(browse_params),
     viewer: Viewer = Depends(require_viewer),
 ) -> HTMLResponse:
-    query = browse_query(sort, genre, year, page)
     return await _section_listing(request, viewer, section_id, query, fragment=False)
 
 
@@ -175,14 +178,10 @@ async def section_page(
 async def section_cards(
     request: Request,
     section_id: str,
-    sort: str = "title",
-    genre: str = "",
-    year: str = "",
-    page: str = "1",
+    query: BrowseQuery = Depends(browse_params),
     viewer: Viewer = Depends(require_viewer),
 ) -> HTMLResponse:
     """The next page of posters, for infinite scroll."""
-    query = browse_query(sort, genre, year, page)
     return await _section_listing(request, viewer, section_id, query, fragment=True)
 
 
