@@ -83,6 +83,9 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
                 await container.downloads.reconcile()
             except Exception as exc:
                 log.warning("downloads not reconciled at start", reason=str(exc)[:200])
+        # --- feature start-up: admin integrations (issue 9) ---
+        # --- feature start-up: admin limits, features and branding (issue 9) ---
+        # --- feature start-up: docs hub (issue 9) ---
         if run_worker:
             container.make_consumer(embedded=True).start()
             container.tasks.heartbeat()
@@ -154,6 +157,9 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
 
     app.include_router(downloads_pages.router)
     app.include_router(downloads_api.router)
+    # --- feature routers: admin integrations (issue 9) ---
+    # --- feature routers: admin limits, features and branding (issue 9) ---
+    # --- feature routers: docs hub (issue 9) ---
 
     app.add_middleware(
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies

@@ -79,6 +79,9 @@ class Container:
     requests: RequestsService | None = None
     # --- container fields: downloads (issue 8) ---
     downloads: DownloadService | None = None
+    # --- container fields: admin integrations (issue 9) ---
+    # --- container fields: admin limits, features and branding (issue 9) ---
+    # --- container fields: docs hub (issue 9) ---
 
     def make_consumer(self, *, embedded: bool) -> Consumer:
         """Job consumer threads for this process: embedded in `serve`, or the `worker` command's."""
@@ -257,4 +260,7 @@ async def build_container(settings: Settings) -> Container:
     download_jobs.bind(huey, container.downloads.worker, container.downloads.plex, runtime)
     if container.library is not None:
         container.library.use_collection_origin(container.downloads.plex.created_collections)
+    # --- container build: admin integrations (issue 9) ---
+    # --- container build: admin limits, features and branding (issue 9) ---
+    # --- container build: docs hub (issue 9) ---
     return container

@@ -3,6 +3,7 @@
 Every model module is imported here so that ``Base.metadata`` knows all tables.
 """
 
+from medianest.persistence.models.admin import DocsPage, IntegrationConfig
 from medianest.persistence.models.base import NAMING_CONVENTION, Base
 from medianest.persistence.models.dashboard import (
     MonitoredService,
@@ -22,8 +23,10 @@ __all__ = [
     "AppSetting",
     "AuditEntry",
     "Base",
+    "DocsPage",
     "DownloadItem",
     "DownloadJob",
+    "IntegrationConfig",
     "MediaRequest",
     "MonitoredService",
     "Notification",
