@@ -35,6 +35,7 @@ from medianest.services.integrations import Integrations
 from medianest.services.library import LibraryService
 from medianest.services.library_cache import LibraryCache, build_library_cache
 from medianest.services.library_images import ImageStore
+from medianest.services.live_settings import LiveSettings, Tunables
 from medianest.services.plex_server import ConfiguredPlexServer
 from medianest.services.plex_signin import PlexSignIn
 from medianest.services.ratelimit import Limiter
@@ -81,6 +82,7 @@ class Container:
     downloads: DownloadService | None = None
     # --- container fields: admin integrations (issue 9) ---
     # --- container fields: admin limits, features and branding (issue 9) ---
+    live: LiveSettings | None = None
     # --- container fields: docs hub (issue 9) ---
 
     def make_consumer(self, *, embedded: bool) -> Consumer:
@@ -262,5 +264,6 @@ async def build_container(settings: Settings) -> Container:
         container.library.use_collection_origin(container.downloads.plex.created_collections)
     # --- container build: admin integrations (issue 9) ---
     # --- container build: admin limits, features and branding (issue 9) ---
+    container.live = LiveSettings(sessions, Tunables.defaults(settings))
     # --- container build: docs hub (issue 9) ---
     return container
