@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
@@ -19,6 +19,7 @@ from medianest.observability.logging import get_logger
 from medianest.web import live, ops
 from medianest.web.api import users as users_api
 from medianest.web.auth import install_auth_handlers
+from medianest.web.features import feature_enabled
 from medianest.web.middleware import (
     HttpMetrics,
     MetricsMiddleware,
@@ -86,6 +87,11 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         # --- feature start-up: admin integrations (issue 9) ---
         # --- feature start-up: admin limits, features and branding (issue 9) ---
         # --- feature start-up: docs hub (issue 9) ---
+        if container.docs is not None:
+            try:  # the shipped pages, once, on a fresh install
+                await container.docs.seed()
+            except Exception as exc:
+                log.warning("default docs pages not seeded", reason=str(exc)[:200])
         if run_worker:
             container.make_consumer(embedded=True).start()
             container.tasks.heartbeat()
@@ -137,29 +143,51 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     from medianest.web.api import library as library_api
     from medianest.web.pages import library, library_collections, library_search
 
-    app.include_router(library_search.router)  # /library/search before /library/items/...
-    app.include_router(library.router)
-    app.include_router(library_collections.router)
-    app.include_router(library_api.router)
+    library_on = [Depends(feature_enabled("library"))]  # admin switch (issue 9)
+    app.include_router(library_search.router, dependencies=library_on)  # before /library/items
+    app.include_router(library.router, dependencies=library_on)
+    app.include_router(library_collections.router, dependencies=library_on)
+    app.include_router(library_api.router, dependencies=library_on)
     # --- feature routers: requests (issue 7) ---
     from medianest.web.api import overseerr_webhook
     from medianest.web.api import requests as requests_api
     from medianest.web.pages import request_lists
     from medianest.web.pages import requests as requests_pages
 
-    app.include_router(requests_pages.router)
-    app.include_router(request_lists.router)
-    app.include_router(requests_api.router)
-    app.include_router(overseerr_webhook.router)
+    requests_on = [Depends(feature_enabled("requests"))]  # admin switch (issue 9)
+    app.include_router(requests_pages.router, dependencies=requests_on)
+    app.include_router(request_lists.router, dependencies=requests_on)
+    app.include_router(requests_api.router, dependencies=requests_on)
+    app.include_router(overseerr_webhook.router)  # webhooks keep working when it is off
     # --- feature routers: downloads (issue 8) ---
     from medianest.web.api import downloads as downloads_api
     from medianest.web.pages import downloads as downloads_pages
 
-    app.include_router(downloads_pages.router)
-    app.include_router(downloads_api.router)
+    youtube_on = [Depends(feature_enabled("youtube"))]  # admin switch (issue 9)
+    app.include_router(downloads_pages.router, dependencies=youtube_on)
+    app.include_router(downloads_api.router, dependencies=youtube_on)
     # --- feature routers: admin integrations (issue 9) ---
+    from medianest.web.api import admin_integrations as admin_integrations_api
+    from medianest.web.pages import admin_integrations
+
+    app.include_router(admin_integrations.router)
+    app.include_router(admin_integrations_api.router)
     # --- feature routers: admin limits, features and branding (issue 9) ---
+    from medianest.web import features
+    from medianest.web.api import admin_settings as admin_settings_api
+    from medianest.web.pages import admin_settings
+
+    features.install(app)
+    app.include_router(admin_settings.router)
+    app.include_router(admin_settings_api.router)
     # --- feature routers: docs hub (issue 9) ---
+    from medianest.web.api import docs as docs_api
+    from medianest.web.pages import admin_docs
+    from medianest.web.pages import docs as docs_pages
+
+    app.include_router(docs_pages.router)
+    app.include_router(admin_docs.router)
+    app.include_router(docs_api.router)
 
     app.add_middleware(
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies

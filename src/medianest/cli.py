@@ -138,13 +138,21 @@ def serve(
 ) -> None:
     """Run the web app (applies pending migrations first; runs jobs in-process by default).
 
-    With no integration configured (and MEDIANEST_DEMO not false) it starts the demo services.
+    With no integration configured (in the environment or on the Integrations page, and
+    MEDIANEST_DEMO not false) it starts the demo services.
     """
     settings = settings_or_exit(host=host, port=port)
-    if settings.wants_demo and not reload:
+    if settings.wants_demo and not reload and not _configured_on_page(settings):
         run_demo(settings, seed=1)
         return
     run_server(settings, reload=reload)
+
+
+def _configured_on_page(settings: Settings) -> bool:
+    """An install set up only on the Integrations page is no demo (unless MEDIANEST_DEMO=true)."""
+    from medianest.services.integration_settings import saved_configuration_exists
+
+    return settings.demo is None and saved_configuration_exists(settings)
 
 
 def run_server(settings: Settings, *, reload: bool = False, after_start: str = "") -> None:

@@ -29,8 +29,14 @@ from medianest.persistence.engine import create_engine, session_factory
 from medianest.realtime.bus import EventBus, InProcessBus, RedisBus
 from medianest.security.secretbox import SecretBox, load_keys
 from medianest.services.auth import LocalAuth, LockoutPolicy
+from medianest.services.docs_hub import DocsHub
 from medianest.services.download_setup import build_downloads
 from medianest.services.downloads import DownloadService
+from medianest.services.integration_live import LiveTargets
+from medianest.services.integration_settings import (
+    IntegrationSettings,
+    start_integration_settings,
+)
 from medianest.services.integrations import Integrations
 from medianest.services.library import LibraryService
 from medianest.services.library_cache import LibraryCache, build_library_cache
@@ -81,9 +87,11 @@ class Container:
     # --- container fields: downloads (issue 8) ---
     downloads: DownloadService | None = None
     # --- container fields: admin integrations (issue 9) ---
+    integration_settings: IntegrationSettings | None = None
     # --- container fields: admin limits, features and branding (issue 9) ---
     live: LiveSettings | None = None
     # --- container fields: docs hub (issue 9) ---
+    docs: DocsHub | None = None
 
     def make_consumer(self, *, embedded: bool) -> Consumer:
         """Job consumer threads for this process: embedded in `serve`, or the `worker` command's."""
@@ -171,9 +179,11 @@ async def build_container(settings: Settings) -> Container:
     runtime = JobRuntime(asyncio.get_running_loop())
     tasks = register_tasks(huey, runtime, sessions)
     limiter = build_limiter(settings)
+    live = LiveSettings(sessions, Tunables.defaults(settings))  # admin limits (issue 9)
     policy = SessionPolicy(
         sliding=timedelta(days=settings.session_days),
         absolute=timedelta(days=max(settings.session_max_days, settings.session_days)),
+        live=live,
     )
     plextv = PlexTvClient(settings.plextv_url, client_identifier=client_id, version=__version__)
     integrations = Integrations(
@@ -247,7 +257,7 @@ async def build_container(settings: Settings) -> Container:
         timeout=settings.library_plex_timeout_seconds,
     )
     # --- container build: requests (issue 7) ---
-    container.requests = RequestsService.build(settings, sessions, bus, limiter, integrations)
+    container.requests = RequestsService.build(settings, sessions, bus, limiter, integrations, live)
     request_jobs.bind(huey, container.requests)
     # --- container build: downloads (issue 8) ---
     container.downloads = build_downloads(
@@ -258,12 +268,29 @@ async def build_container(settings: Settings) -> Container:
         integrations,
         plex_server,
         container.library_cache.invalidate_section if container.library_cache else None,
+        live,
     )
     download_jobs.bind(huey, container.downloads.worker, container.downloads.plex, runtime)
     if container.library is not None:
         container.library.use_collection_origin(container.downloads.plex.created_collections)
     # --- container build: admin integrations (issue 9) ---
+    container.integration_settings = await start_integration_settings(
+        sessions,
+        settings,
+        box,
+        bus,
+        LiveTargets(
+            integrations,
+            plex_server,
+            client_id,
+            container.status,
+            container.downloads,
+            container.library_cache,
+        ),
+    )
+    container.close_later(container.integration_settings)
     # --- container build: admin limits, features and branding (issue 9) ---
-    container.live = LiveSettings(sessions, Tunables.defaults(settings))
+    container.live = live
     # --- container build: docs hub (issue 9) ---
+    container.docs = DocsHub(sessions, container.live)
     return container

@@ -228,7 +228,10 @@ async def test_admin_without_overseerr_link_gets_the_import_hint(
 async def test_hourly_limit_answers_429_with_retry_after_and_a_friendly_page(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    overseerr.service.per_hour = 2  # MEDIANEST_REQUESTS_PER_HOUR
+    live = overseerr.service.live  # as if MEDIANEST_REQUESTS_PER_HOUR=2
+    assert live is not None
+    live.defaults = live.defaults.model_copy(update={"requests_per_hour": 2})
+    live.forget()
     alice = await person(login, "alice")
     for skip in range(2):
         ok = await alice.post(

@@ -114,7 +114,8 @@ class DownloadActions:
             self._audit(db, actor, job, "retried")
             user_id = job.user_id
         data = await self._publish(job_id, user_id)
-        await self.worker.enqueue_work(min(max(count, 1), self.config.concurrency))
+        cap = (await self.config.tuned()).concurrency
+        await self.worker.enqueue_work(min(max(count, 1), cap))
         return data
 
     async def retry_plex(self, actor: Actor, job_id: int) -> dict[str, Any]:

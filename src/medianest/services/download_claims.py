@@ -81,13 +81,14 @@ class Claimer:
         self.cap = cap
         self._lock = asyncio.Lock()
 
-    async def claim(self, db: AsyncSession) -> Claim | None:
-        """In the caller's transaction; the caller commits, then publishes."""
+    async def claim(self, db: AsyncSession, cap: int | None = None) -> Claim | None:
+        """In the caller's transaction; the caller commits, then publishes. ``cap``: the
+        concurrency in force now (the admin may change it), else the one given at start."""
         async with self._lock:
             if db.get_bind().dialect.name == "postgresql":
                 await db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CLAIM_LOCK_KEY})
             running = await self._running_by_user(db)
-            if sum(running.values()) >= self.cap:
+            if sum(running.values()) >= (cap or self.cap):
                 return None
             picked = pick_fair(await self._candidates(db), running, await self._last_starts(db))
             if picked is None:

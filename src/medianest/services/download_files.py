@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from dataclasses import dataclass
@@ -12,13 +13,18 @@ from medianest.domain.download_safety import inside
 from medianest.domain.errors import InvalidInput
 from medianest.integrations.youtube.client import archive_path, remove_item_files
 from medianest.observability.logging import get_logger
+from medianest.services.live_settings import LiveSettings
 
 log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
 class DownloadConfig:
-    """The download settings the services use, read once from :class:`Settings`."""
+    """The download settings the services use, read once from :class:`Settings`.
+
+    The limits the admin may change (concurrency, jobs per hour, playlist size, disk floor) are
+    the environment's defaults here; :meth:`tuned` gives the values in force right now.
+    """
 
     root: Path
     concurrency: int
@@ -29,9 +35,10 @@ class DownloadConfig:
     plex_wait_seconds: float
     stale_seconds: float
     plex_section: str | None
+    live: LiveSettings | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @classmethod
-    def of(cls, settings: Settings) -> DownloadConfig:
+    def of(cls, settings: Settings, live: LiveSettings | None = None) -> DownloadConfig:
         root = settings.download_dir or settings.data_dir / "downloads"
         kbps = settings.download_rate_limit_kbps
         return cls(
@@ -44,6 +51,20 @@ class DownloadConfig:
             plex_wait_seconds=settings.download_plex_wait_seconds,
             stale_seconds=settings.download_stale_seconds,
             plex_section=settings.plex_youtube_section,
+            live=live,
+        )
+
+    async def tuned(self) -> DownloadConfig:
+        """This config with the admin's current limits (read again every few seconds)."""
+        if self.live is None:
+            return self
+        now = await self.live.current()
+        return dataclasses.replace(
+            self,
+            concurrency=now.download_concurrency,
+            jobs_per_hour=now.download_jobs_per_hour,
+            max_playlist=now.download_max_playlist,
+            min_free_bytes=now.download_min_free_mb * 1024 * 1024,
         )
 
     def folder(self, relative: str) -> Path:

@@ -63,7 +63,7 @@ async def reconcile(worker: DownloadWorker, *, at_start: bool) -> Recovery:
     if released:
         log.warning("downloads resumed after a lost worker", videos=released)
     if pending:
-        await worker.enqueue_work(min(pending, worker.config.concurrency))
+        await worker.enqueue_work(min(pending, (await worker.config.tuned()).concurrency))
     if worker.queue is not None:
         for job_id, attempt in stuck:
             await asyncio.to_thread(worker.queue.plex, int(job_id), int(attempt), 0.0)

@@ -15,6 +15,7 @@ from medianest.services.download_policy import HostPolicySource
 from medianest.services.download_worker import DownloadWorker
 from medianest.services.downloads import DownloadService
 from medianest.services.integrations import Integrations
+from medianest.services.live_settings import LiveSettings
 from medianest.services.plex_server import ConfiguredPlexServer
 from medianest.services.ratelimit import Limiter
 
@@ -27,8 +28,9 @@ def build_downloads(
     integrations: Integrations,
     plex_server: ConfiguredPlexServer,
     invalidate_section: Invalidate | None = None,
+    live: LiveSettings | None = None,
 ) -> DownloadService:
-    config = DownloadConfig.of(settings)
+    config = DownloadConfig.of(settings, live)
     config.root.mkdir(parents=True, exist_ok=True)
     download_owners.configure(config)
     ffmpeg = find_ffmpeg()

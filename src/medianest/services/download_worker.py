@@ -91,8 +91,9 @@ class DownloadWorker:
     def run_next(self) -> bool:
         """Downloads one video if a slot and a video are free; False when there was nothing."""
         assert self.run is not None, "DownloadWorker.bind() was not called"
-        waiting = self.config.low_disk_reason()
-        claim: Claim | None = self.run(self._claim(waiting), None)
+        config: DownloadConfig = self.run(self.config.tuned(), None)
+        waiting = config.low_disk_reason()
+        claim: Claim | None = self.run(self._claim(waiting, config.concurrency), None)
         if claim is None:
             return False
         outcome = self._download(claim)
@@ -144,12 +145,12 @@ class DownloadWorker:
 
     # -- on the event loop -----------------------------------------------------------------------
 
-    async def _claim(self, waiting: str | None) -> Claim | None:
+    async def _claim(self, waiting: str | None, cap: int) -> Claim | None:
         if waiting:
             await self._mark_waiting(waiting)
             return None
         async with self.sessions.begin() as db:
-            claim = await self.claimer.claim(db)
+            claim = await self.claimer.claim(db, cap)
         if claim is not None:
             await self._publish_job(claim.job_id, claim.user_id)
         return claim

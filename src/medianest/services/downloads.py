@@ -39,7 +39,7 @@ from medianest.services.download_plex import DownloadPlex
 from medianest.services.download_policy import HostPolicySource
 from medianest.services.download_worker import DownloadWorker
 from medianest.services.integrations import Integrations
-from medianest.services.ratelimit import Limiter, per_minutes
+from medianest.services.ratelimit import Limiter, adjustable_per_minutes
 
 RESOLVE_TIMEOUT = 60.0
 PREVIEW_SECONDS = 900.0
@@ -88,7 +88,7 @@ class DownloadService(DownloadActions):
         guard = UrlGuard(await self.policy.current())
         final = await asyncio.to_thread(guard.follow, (url or "").strip())
         client = YoutubeClient(guard, ffmpeg=self.ffmpeg)
-        limit = self.config.max_playlist
+        limit = (await self.config.tuned()).max_playlist
         try:
             resolved = await asyncio.wait_for(
                 asyncio.to_thread(client.resolve, final, max_entries=limit), RESOLVE_TIMEOUT
@@ -132,12 +132,13 @@ class DownloadService(DownloadActions):
     ) -> dict[str, Any]:
         """Starts a download (resolving again unless ``token`` names this person's preview)."""
         assert actor.user_id is not None
-        rule = per_minutes(self.config.jobs_per_hour, 60)
+        config = await self.config.tuned()
+        rule = adjustable_per_minutes(config.jobs_per_hour, 60)
         key = f"downloads:{actor.user_id}"
         wait = await self.limiter.retry_after(rule, key)
         if wait is not None:
             raise RateLimited(
-                f"You can start {self.config.jobs_per_hour} downloads per hour; "
+                f"You can start {config.jobs_per_hour} downloads per hour; "
                 f"try again in {max(1, wait // 60)} min.",
                 wait,
             )
@@ -145,13 +146,13 @@ class DownloadService(DownloadActions):
         if preview is None or parse_quality(quality) != preview.quality:
             preview = await self.preview(actor, url, quality)
         self._previews.pop(preview.token, None)
-        waiting = await asyncio.to_thread(self.config.low_disk_reason)
+        waiting = await asyncio.to_thread(config.low_disk_reason)
         async with self.sessions.begin() as db:
             job = await self._insert(db, actor, preview, waiting)
         await self.limiter.hit(rule, key)
         data = await self.view(job.id)
         await view.publish(self.bus, view.EVENT_JOB, job.user_id, data)
-        await self.worker.enqueue_work(min(len(preview.resolved.entries), self.config.concurrency))
+        await self.worker.enqueue_work(min(len(preview.resolved.entries), config.concurrency))
         return data
 
     async def _insert(

@@ -20,6 +20,8 @@ class Integrations:
     plex: PlexServerClient | None = None
     overseerr: OverseerrClient | None = None
     kuma: UptimeKumaClient | None = None
+    # The Authorization value Overseerr's webhook agent must send (None: webhooks refused).
+    overseerr_webhook_secret: str | None = None
 
     async def aclose(self) -> None:
         for client in (self.plextv, self.plex, self.overseerr, self.kuma):

@@ -20,6 +20,11 @@ class ConfiguredPlexServer:
         self.db = db
         self._machine_id: str | None = None
 
+    def reconnect(self, client: PlexServerClient | None) -> None:
+        """The admin connected another server (or none): forget what we knew of the old one."""
+        self.client = client
+        self._machine_id = None
+
     @property
     def configured(self) -> bool:
         return self.client is not None

@@ -41,3 +41,17 @@ class Limiter:
 
 def per_minutes(amount: int, minutes: int) -> RateLimitItem:
     return RateLimitItemPerMinute(amount, minutes)
+
+
+class _AdjustableItem(RateLimitItemPerMinute):
+    """Its storage key leaves out the amount, so a limit the admin changes keeps its count."""
+
+    def key_for(self, *identifiers: bytes | str | int | float) -> str:
+        parts = [str(k) for k in identifiers] + [str(self.multiples), self.GRANULARITY.name]
+        return f"{self.namespace}/{'/'.join(parts)}/adjustable"
+
+
+def adjustable_per_minutes(amount: int, minutes: int) -> RateLimitItem:
+    """Like :func:`per_minutes`, for limits read live: lowering the amount mid-window counts
+    the hits already made (the key of :func:`per_minutes` would start again from zero)."""
+    return _AdjustableItem(amount, minutes)

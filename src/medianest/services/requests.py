@@ -45,7 +45,8 @@ from medianest.persistence.types import utcnow
 from medianest.realtime.bus import EventBus
 from medianest.services import request_accounts
 from medianest.services.integrations import Integrations
-from medianest.services.ratelimit import Limiter, per_minutes
+from medianest.services.live_settings import LiveSettings
+from medianest.services.ratelimit import Limiter, adjustable_per_minutes
 from medianest.services.request_common import OverseerrGate, publish_change
 from medianest.services.request_posters import PosterCache
 from medianest.services.request_search import (
@@ -96,8 +97,9 @@ class RequestsService:
     limiter: Limiter
     gate: OverseerrGate
     posters: PosterCache
-    per_hour: int
+    per_hour: int  # the default; ``live`` (the admin's value) wins when given
     sync_every: timedelta
+    live: LiveSettings | None = None
 
     @classmethod
     def build(
@@ -107,6 +109,7 @@ class RequestsService:
         bus: EventBus,
         limiter: Limiter,
         integrations: Integrations,
+        live: LiveSettings | None = None,
     ) -> RequestsService:
         return cls(
             sessions=sessions,
@@ -118,6 +121,7 @@ class RequestsService:
             ),
             per_hour=settings.requests_per_hour,
             sync_every=timedelta(minutes=settings.requests_sync_minutes),
+            live=live,
         )
 
     async def receive_webhook(self, hook: OverseerrWebhook) -> int:
@@ -222,13 +226,14 @@ class RequestsService:
         return await self._store(actor, details, info, wanted)
 
     async def _count_request(self, actor: Actor) -> None:
-        rule = per_minutes(self.per_hour, 60)
+        per_hour = (await self.live.current()).requests_per_hour if self.live else self.per_hour
+        rule = adjustable_per_minutes(per_hour, 60)
         key = ("media-request", str(actor.user_id))
         if not await self.limiter.hit(rule, *key):
             wait = await self.limiter.retry_after(rule, *key) or 60
             minutes = max(1, round(wait / 60))
             raise RateLimited(
-                f"You have made {self.per_hour} requests in the last hour, which is the limit. "
+                f"You have made {per_hour} requests in the last hour, which is the limit. "
                 f"Please try again in about {minutes} minute{'s' if minutes != 1 else ''}.",
                 wait,
             )

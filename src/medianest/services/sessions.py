@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,14 +14,32 @@ from medianest.persistence.models import User, UserSession
 from medianest.persistence.types import utcnow
 from medianest.security.tokens import digest, new_token
 
+if TYPE_CHECKING:  # live_settings -> users -> sessions: only the type is needed here
+    from medianest.services.live_settings import LiveSettings
+
 # Writing last_seen on every request would turn every page view into a write.
 TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
 class SessionPolicy:
+    """``sliding``: how long a session lasts without use; ``absolute``: the most it lasts at all.
+
+    With ``live``, the admin's session lifetime replaces ``sliding`` at once: new sessions get
+    it, and existing ones are judged by it on their next use (idle longer than the new lifetime
+    = signed out; otherwise the expiry slides to the new lifetime).
+    """
+
     sliding: timedelta
     absolute: timedelta
+    live: LiveSettings | None = field(default=None, compare=False)
+
+    async def now(self) -> SessionPolicy:
+        """The policy in force right now."""
+        if self.live is None:
+            return self
+        sliding = timedelta(days=(await self.live.current()).session_days)
+        return SessionPolicy(sliding, max(self.absolute, sliding))
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,7 @@ async def open_session(
     """Creates a session and returns the cookie value (never stored)."""
     token = new_token()
     now = utcnow()
+    policy = await policy.now()
     db.add(
         UserSession(
             token_hash=digest(token),
@@ -59,7 +79,9 @@ async def resolve(db: AsyncSession, token: str, policy: SessionPolicy) -> Active
     if row is None:
         return None
     now = utcnow()
-    if row.expires_at <= now or row.absolute_expires_at <= now:
+    policy = await policy.now()
+    idle_end = row.last_seen_at + policy.sliding  # a lifetime lowered since counts at once
+    if row.expires_at <= now or row.absolute_expires_at <= now or idle_end <= now:
         await db.delete(row)
         return None
     user = await db.get(User, row.user_id)

@@ -10,11 +10,15 @@ from medianest.web.security import SESSION_COOKIE
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
-    settings = container_of(request).settings
+    container = container_of(request)
+    settings = container.settings
+    days = settings.session_max_days  # the admin's session lifetime may be longer
+    if container.live is not None:
+        days = max(days, container.live.cached().session_days)
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=settings.session_max_days * 86400,
+        max_age=days * 86400,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,

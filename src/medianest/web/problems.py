@@ -24,6 +24,7 @@ from medianest.domain.errors import (
     ServiceDown,
 )
 from medianest.observability.logging import get_logger
+from medianest.services.docs_defaults import FAQ_SERVICE_DOWN, faq_anchor, faq_link
 from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
 
 log = get_logger(__name__)
@@ -110,6 +111,8 @@ def problem_from(error: DomainError) -> Problem:
     status = next((code for kind, code in DOMAIN_STATUS if isinstance(error, kind)), 400)
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
     extra = {"field": error.field} if isinstance(error, InvalidInput) and error.field else None
+    if isinstance(error, (RateLimited, ServiceDown)):  # a link to the FAQ entry that helps
+        extra = {"help": faq_link(faq_anchor(error, FAQ_SERVICE_DOWN))}
     return Problem(status, error.message, headers=headers, extra=extra)
 
 

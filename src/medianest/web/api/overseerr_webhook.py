@@ -1,8 +1,9 @@
 """POST /api/v1/webhooks/overseerr: Overseerr's webhook agent reporting request changes.
 
 Overseerr sends the configured ``authHeader`` verbatim as ``Authorization``; it must equal
-``MEDIANEST_OVERSEERR_WEBHOOK_SECRET`` (compared in constant time). Anything else gets 401 and
-changes nothing. The body is the agent's JSON template, where every value is a string.
+the secret saved on the Integrations page (pre-seed ``MEDIANEST_OVERSEERR_WEBHOOK_SECRET``),
+compared in constant time. Anything else gets 401 and changes nothing. The body is the agent's
+JSON template, where every value is a string.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ class WebhookOut(BaseModel):
 
 @router.post("/overseerr", response_model=WebhookOut)
 async def overseerr_webhook(request: Request) -> WebhookOut:
-    secret = container_of(request).settings.overseerr_webhook_secret
-    expected = secret.get_secret_value() if secret else ""
+    expected = container_of(request).integrations.overseerr_webhook_secret or ""
     given = request.headers.get("authorization", "")
     if not expected or not same(given, expected):
         log.warning(

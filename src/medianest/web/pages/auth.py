@@ -38,8 +38,6 @@ def _signin_page(
     context = page_context(
         request,
         None,
-        server_name="MediaNest",
-        welcome_text="Sign in with the Plex account you use to watch.",
         error=error,
         next_path=safe_next(next_path),
         username=username,

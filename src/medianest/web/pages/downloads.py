@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medianest.domain.downloads import Quality
 from medianest.domain.errors import DomainError, InvalidInput, NotFound, RateLimited
+from medianest.services.docs_defaults import FAQ_DOWNLOAD_FAILED, FAQ_RATE_LIMIT
 from medianest.services.downloads import DownloadService, Preview
 from medianest.web.api.downloads import service_of
 from medianest.web.auth import Viewer, page_context, require_viewer
@@ -70,6 +71,7 @@ async def _page(
         qualities=list(Quality),
         hosts=hosts,
         notice=request.query_params.get("done"),
+        help_anchor=FAQ_RATE_LIMIT if status == 429 else FAQ_DOWNLOAD_FAILED,
         **HELPERS,
     )
     response = render(request, "downloads.html", context, status_code=status)

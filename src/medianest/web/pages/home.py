@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.routing import Match
 
 from medianest.services import quick_links, workers
 from medianest.services.health import check_readiness
@@ -59,8 +60,12 @@ async def _system_cards(request: Request) -> list[SystemCard]:
 
 
 def _has_route(request: Request, path: str) -> bool:
-    """Sections another feature fills in are only shown once that feature is installed."""
-    return any(getattr(route, "path", None) == path for route in request.app.routes)
+    """Sections another feature fills in are only shown once that feature is installed.
+
+    Matched like a request would be: FastAPI wraps included routers, so ``route.path`` is
+    not there to compare."""
+    scope = {"type": "http", "path": path, "method": "GET", "root_path": "", "path_params": {}}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.routes)
 
 
 async def board_context(request: Request, viewer: Viewer) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medianest.domain.errors import DomainError, RateLimited, ServiceDown
 from medianest.domain.requests import NoRequestAccount, seasons_text, state_named
+from medianest.services.docs_defaults import FAQ_REQUEST_REFUSED, faq_anchor
 from medianest.services.request_search import SearchOutcome
 from medianest.services.requests import Readiness
 from medianest.web.auth import Viewer, page_context, require_viewer
@@ -130,6 +131,7 @@ async def _refused(
         except DomainError:
             draft = None
     context = _context(request, viewer, draft=draft, error=exc.message, admin_hint=hint, done=None)
+    context["help_anchor"] = faq_anchor(exc, FAQ_REQUEST_REFUSED)
     if is_htmx(request):
         return render(request, "_request_dialog.html", context)
     response = render(request, "request_new.html", context, status_code=problem_from(exc).status)
