@@ -314,7 +314,7 @@ async def _admin_client(app: FastAPI) -> httpx.AsyncClient:
 
 
 async def test_demo_mode_starts_from_the_demo_services(tmp_path: Path, database_url: str) -> None:
-    """The demo's fakes get new ports at each start: saved addresses are dropped, not used."""
+    """The demo's fakes get new ports at each start: saved addresses are ignored, never deleted."""
     plain = make_settings(tmp_path / "data", database_url)
     app = create_app(plain)
     async with (
@@ -325,9 +325,10 @@ async def test_demo_mode_starts_from_the_demo_services(tmp_path: Path, database_
     demo = make_settings(tmp_path / "data", database_url, demo=True)
     app = create_app(demo)
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
-        assert await stored_row(app, "plex") is None
         plex = container(app).integrations.plex
         assert plex is not None  # the environment's (the demo's) Plex
+        assert (await plex.identity()).machine_identifier  # answers: not the saved old:1
+        assert await stored_row(app, "plex") is not None  # a shared database keeps it
 
 
 async def test_youtube_library_must_exist_in_plex_and_applies_live(

@@ -137,20 +137,24 @@ async def _next_position(db: AsyncSession) -> int:
 async def create(db: AsyncSession, actor: Actor, data: PageInput) -> DocsPage:
     require_admin(actor)
     clean = await _check(db, data, None)
+    return await _append(db, actor, clean, "docs_page_added", "Added the docs page")
+
+
+async def _append(
+    db: AsyncSession, actor: Actor, data: PageInput, action: str, summary: str
+) -> DocsPage:
+    """A new visible page at the end of the list, audited."""
     page = DocsPage(
-        title=clean.title,
-        slug=clean.slug,
-        body=clean.body,
+        title=data.title,
+        slug=data.slug,
+        body=data.body,
         position=await _next_position(db),
         hidden=False,
         updated_by_id=actor.user_id,
     )
     db.add(page)
     await db.flush()
-    _record(
-        db, actor, "docs_page_added", f"Added the docs page {page.title}", page,
-        {"old": None, "new": _state(page)},
-    )  # fmt: skip
+    _record(db, actor, action, f"{summary} {page.title}", page, {"old": None, "new": _state(page)})
     return page
 
 
@@ -231,21 +235,9 @@ async def restore_defaults(db: AsyncSession, actor: Actor) -> list[DocsPage]:
     require_admin(actor)
     restored: list[DocsPage] = []
     for default in await missing_defaults(db):
-        page = DocsPage(
-            title=default.title,
-            slug=default.slug,
-            body=default.body,
-            position=await _next_position(db),
-            hidden=False,
-            updated_by_id=actor.user_id,
-        )
-        db.add(page)
-        await db.flush()
-        _record(
-            db, actor, "docs_page_restored", f"Restored the default docs page {page.title}",
-            page, {"old": None, "new": _state(page)},
-        )  # fmt: skip
-        restored.append(page)
+        data = PageInput(default.title, default.slug, default.body)
+        summary = "Restored the default docs page"
+        restored.append(await _append(db, actor, data, "docs_page_restored", summary))
     return restored
 
 

@@ -16,7 +16,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.config import Settings
@@ -203,11 +202,11 @@ class IntegrationSettings:
         current: dict[str, Effective] = {}
         try:
             async with self.db.begin() as db:
-                if self.settings.demo:
-                    # The demo's fakes get new ports and secrets at every start: saved
-                    # addresses in the demo's own database would point nowhere.
-                    await db.execute(delete(IntegrationConfig))
                 rows = await load_rows(db)
+            if self.settings.demo:
+                # The demo's fakes get new ports and secrets at every start: saved addresses
+                # would point nowhere. They are ignored, never deleted (the database may be shared).
+                rows = {}
         except Exception as exc:  # database not migrated yet: the watcher catches up later
             log.warning("integration settings not loaded", reason=str(exc).splitlines()[0][:200])
             rows = {}

@@ -115,29 +115,36 @@ class ImageStore:
         if self._size > self.max_bytes:
             self._evict()
 
-    def _files(self) -> list[os.DirEntry[str]]:
-        found: list[os.DirEntry[str]] = []
+    def _files(self) -> list[tuple[str, os.stat_result]]:
+        """Cached images with their stat; other threads may be writing or evicting meanwhile,
+        so half-written ``.part-`` files and files that vanish while we look are left out."""
+        found: list[tuple[str, os.stat_result]] = []
         if not self.root.is_dir():
             return found
         for folder in os.scandir(self.root):
-            if folder.is_dir():
-                found += [f for f in os.scandir(folder.path) if f.is_file()]
+            if not folder.is_dir():
+                continue
+            for entry in os.scandir(folder.path):
+                if entry.name.startswith(".part-"):
+                    continue
+                with contextlib.suppress(OSError):
+                    if entry.is_file():
+                        found.append((entry.path, entry.stat()))
         return found
 
     def _scan_size(self) -> int:
-        return sum(f.stat().st_size for f in self._files())
+        return sum(stat.st_size for _, stat in self._files())
 
     def _evict(self) -> None:
         """Least recently used first, until the cache is back under 90% of its cap."""
-        files = sorted(self._files(), key=lambda f: f.stat().st_mtime)
-        total = sum(f.stat().st_size for f in files)
-        for entry in files:
+        files = sorted(self._files(), key=lambda found: found[1].st_mtime)
+        total = sum(stat.st_size for _, stat in files)
+        for path, stat in files:
             if total <= self.max_bytes * TRIM_TO:
                 break
             with contextlib.suppress(OSError):
-                size = entry.stat().st_size
-                os.unlink(entry.path)
-                total -= size
+                os.unlink(path)
+                total -= stat.st_size
         self._size = total
 
     @property

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import nh3
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from medianest.observability.logging import get_logger
+from medianest.services import docs_render
 from medianest.services.live_settings import FEATURES, LiveSettings, Tunables
 from medianest.web.auth import Viewer, page_context, viewer_of
 from medianest.web.middleware import ASGIApp, Receive, Scope, Send
@@ -36,7 +35,6 @@ log = get_logger(__name__)
 FEATURE_NAMES = {"requests": "Requests", "youtube": "YouTube downloads", "library": "The library"}
 SKIP_REFRESH = ("/static/", "/healthz", "/readyz", "/metrics")
 DEFAULT_WELCOME = "Sign in with the Plex account you use to watch."
-WELCOME_TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "code"}
 
 
 class FeatureOff(Exception):
@@ -86,30 +84,17 @@ class Brand:
     signin_html: Markup  # the welcome text, or a default line for the sign-in page
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-
-
 @lru_cache(maxsize=32)
-def welcome_html(text: str) -> Markup:
-    """A small Markdown (paragraphs, emphasis, links, lists) as safe HTML: markdown-it escapes
-    any HTML in the text, and nh3 keeps only a few tags and http(s)/mailto links."""
+def welcome_html(text: str, server_name: str) -> Markup:
+    """The welcome text through the docs hub's Markdown renderer and sanitiser (no raw HTML,
+    http(s)/mailto links only); ``{{server_name}}`` works as on docs pages."""
     if not text.strip():
         return Markup("")
-    rendered = _markdown().render(text)
-    clean = nh3.clean(
-        rendered,
-        tags=WELCOME_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return Markup(docs_render.render(text, {"server_name": server_name}))  # noqa: S704 - sanitised
 
 
 def brand_of(now: Tunables) -> Brand:
-    welcome = welcome_html(now.welcome_text)
+    welcome = welcome_html(now.welcome_text, now.server_name)
     return Brand(now.server_name, welcome, welcome or Markup("<p>%s</p>") % DEFAULT_WELCOME)
 
 
