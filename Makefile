@@ -15,10 +15,10 @@ demo: $(VENV)/.run-deps assets ## start MediaNest wired to its built-in demo ser
 	$(BIN)/medianest demo
 
 test: $(VENV)/.test-deps assets browser ## install test dependencies and run the whole suite
-	$(BIN)/pytest
+	MEDIANEST_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 
 test-services: $(VENV)/.test-deps assets browser ## the suite against PostgreSQL + Redis on this machine
-	$(SERVICES_ENV) $(BIN)/pytest
+	$(SERVICES_ENV) MEDIANEST_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 
 lint: $(VENV)/.test-deps ## formatting, lint, types and layer contracts
 	$(BIN)/ruff format --check src tests bench

@@ -27,7 +27,6 @@ from medianest.integrations.youtube.fake import create_app as media_app
 from medianest.integrations.youtube.fake_media import HD
 from medianest.observability.logging import configure_logging
 from medianest.persistence import migrate
-from medianest.persistence.engine import create_short_lived_engine
 from medianest.persistence.models import DownloadJob, User
 from medianest.services.downloads import DownloadService
 
@@ -129,9 +128,7 @@ async def run() -> None:
                 demo=False,
                 log_level="warning",
             )
-            engine = create_short_lived_engine(settings.resolved_database_url)
-            await migrate.upgrade(engine)
-            await engine.dispose()
+            await migrate.upgrade_url(settings.resolved_database_url)
             (root / "plain").mkdir()
             plain_bytes, plain_s = await _plain_copy(server.url, ids, root / "plain")
             mn_bytes, mn_s, warm_s = await _through_medianest(

@@ -23,7 +23,6 @@ from medianest.app import create_app
 from medianest.config import Settings
 from medianest.observability.logging import configure_logging
 from medianest.persistence import migrate
-from medianest.persistence.engine import create_short_lived_engine
 
 RUNS = 2000
 
@@ -42,9 +41,7 @@ async def run() -> None:
         settings = Settings(
             _env_file=None, data_dir=Path(folder), embedded_worker=False, demo=False
         )  # type: ignore[call-arg]
-        engine = create_short_lived_engine(settings.resolved_database_url)
-        await migrate.upgrade(engine)
-        await engine.dispose()
+        await migrate.upgrade_url(settings.resolved_database_url)
         app = create_app(settings)
         bare = await _bare()
         async with LifespanManager(app):

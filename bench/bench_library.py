@@ -29,7 +29,6 @@ from medianest.integrations.plex.fake import PlexFakeState
 from medianest.integrations.plex.fake import create_app as plex_app
 from medianest.observability.logging import configure_logging
 from medianest.persistence import migrate
-from medianest.persistence.engine import create_short_lived_engine
 from medianest.persistence.models import User
 from medianest.services import api_tokens
 
@@ -103,9 +102,7 @@ async def run() -> None:
                 admin_password="bench-password-not-secret",  # noqa: S106
                 library_cache_seconds=0,
             )
-            engine = create_short_lived_engine(settings.resolved_database_url)
-            await migrate.upgrade(engine)
-            await engine.dispose()
+            await migrate.upgrade_url(settings.resolved_database_url)
             app = create_app(settings)
             async with LifespanManager(app, startup_timeout=60):
                 container = app.state.container

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,9 @@ from medianest.persistence import migrate
 from medianest.persistence.engine import create_short_lived_engine
 from medianest.persistence.models import Base
 from tests.support import backends
-from tests.support.signin import sign_in_local, sign_in_with_plex
+from tests.support.signin import ADMIN_PASSWORD, Login, sign_in_admin, sign_in_with_plex
+
+pytest_plugins = ["tests.support.downloads"]  # the media-host fake's fixtures, for every module
 
 
 @dataclass
@@ -53,7 +55,6 @@ class PlexWorld:
 
 
 _PLEX_WORLD: PlexWorld | None = None
-ADMIN_PASSWORD = "correct-horse-battery-staple"
 
 
 def plex_world_settings() -> dict[str, object]:
@@ -77,13 +78,8 @@ def make_settings(data_dir: Path, database_url: str | None, **overrides: object)
 
 
 async def _migrate(url: str) -> None:
-    engine = create_short_lived_engine(
-        Settings(_env_file=None, database_url=url).resolved_database_url
-    )  # type: ignore[call-arg]
-    try:
-        await migrate.upgrade(engine)
-    finally:
-        await engine.dispose()
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    await migrate.upgrade_url(settings.resolved_database_url)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -155,8 +151,16 @@ def database_url(session_database: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Iterator[Settings]:
-    settings = make_settings(tmp_path / "data", database_url)
+def settings_overrides() -> dict[str, object]:
+    """Values a module adds to the suite's settings: modules override this, not ``settings``."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, database_url: str, settings_overrides: dict[str, object]
+) -> Iterator[Settings]:
+    settings = make_settings(tmp_path / "data", database_url, **settings_overrides)
     yield settings
     if settings.redis_url:
         backends.purge_redis_namespace(settings.redis_url, settings.redis_namespace)
@@ -184,9 +188,6 @@ def redis_url() -> str:
     return url
 
 
-Login = Callable[[str], Awaitable[httpx.AsyncClient]]
-
-
 @pytest.fixture
 async def login(app: FastAPI, plex_world: PlexWorld) -> AsyncIterator[Login]:
     """``await login("alice")``: a client signed in as that demo Plex account ("admin": local)."""
@@ -197,8 +198,7 @@ async def login(app: FastAPI, plex_world: PlexWorld) -> AsyncIterator[Login]:
         http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
         clients.append(http)
         if who == "admin":
-            response = await sign_in_local(http, "admin", ADMIN_PASSWORD)
-            assert response.status_code == 303, response.text
+            await sign_in_admin(http)
         else:
             response = await sign_in_with_plex(http, plex_world.plextv, who)
             assert response.json()["status"] == "signed_in", response.text

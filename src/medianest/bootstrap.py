@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from medianest.config import Settings
+from medianest.security.secretbox import SecretBox, load_keys
 
 
 class StartupError(Exception):
@@ -48,6 +49,15 @@ def resolve_secret_key(settings: Settings) -> str:
             )
         return key
     return _read_or_create(settings.data_dir.resolve() / "secret.key", secrets.token_urlsafe(48))
+
+
+def open_secret_box(settings: Settings, data_dir: Path) -> SecretBox:
+    """The box that encrypts stored secrets: MEDIANEST_ENCRYPTION_KEYS, else the data dir's key.
+
+    Raises ValueError when a configured key is malformed.
+    """
+    configured = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
+    return SecretBox(load_keys(configured, data_dir / "encryption.key"))
 
 
 def install_id(settings: Settings) -> str:

@@ -6,7 +6,6 @@ import asyncio
 import socket
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -16,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest import __version__
-from medianest.bootstrap import StartupError, prepare_data_dir
+from medianest.bootstrap import StartupError, open_secret_box, prepare_data_dir
 from medianest.config import Settings, describe_error, load_settings
 from medianest.domain.errors import DomainError
 from medianest.observability.logging import configure_logging, get_logger
@@ -373,9 +372,7 @@ def admin_reset_password(
     settings = settings_or_exit()
 
     async def reset(db_factory: async_sessionmaker[AsyncSession]) -> str:
-        policy = SessionPolicy(
-            timedelta(days=settings.session_days), timedelta(days=settings.session_max_days)
-        )
+        policy = SessionPolicy.from_settings(settings)
         auth = LocalAuth(db_factory, Limiter.in_memory(), policy, LockoutPolicy())
         return await auth.reset_password(username)
 
@@ -395,14 +392,13 @@ def admin_new_key() -> None:
 @admin_app.command("rotate-keys")
 def admin_rotate_keys() -> None:
     """Re-encrypt every stored secret with the first key of MEDIANEST_ENCRYPTION_KEYS."""
-    from medianest.security.secretbox import DecryptionFailed, SecretBox, load_keys
+    from medianest.security.secretbox import DecryptionFailed
     from medianest.services.keys import rotate_secrets
 
     settings = settings_or_exit()
     data_dir = guarded(lambda: prepare_data_dir(settings))
-    configured = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
     try:
-        box = SecretBox(load_keys(configured, data_dir / "encryption.key"))
+        box = open_secret_box(settings, data_dir)
     except ValueError as exc:
         fail(str(exc))
 

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from huey.api import Huey
 from huey.consumer import Consumer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from medianest import __version__
-from medianest.bootstrap import install_id, prepare_data_dir, resolve_secret_key
+from medianest.bootstrap import install_id, open_secret_box, prepare_data_dir
 from medianest.config import Settings
 from medianest.integrations.overseerr.client import OverseerrClient
 from medianest.integrations.plex.client import PlexServerClient
@@ -27,12 +26,14 @@ from medianest.jobs.queue import EmbeddedConsumer, JobRuntime, build_huey
 from medianest.jobs.tasks import Tasks, register_tasks
 from medianest.persistence.engine import create_engine, session_factory
 from medianest.realtime.bus import EventBus, InProcessBus, RedisBus
-from medianest.security.secretbox import SecretBox, load_keys
+from medianest.security.secretbox import SecretBox
 from medianest.services.auth import LocalAuth, LockoutPolicy
 from medianest.services.docs_hub import DocsHub
 from medianest.services.download_setup import build_downloads
 from medianest.services.downloads import DownloadService
+from medianest.services.integration_fields import SERVICES, configured, env_value
 from medianest.services.integration_live import LiveTargets
+from medianest.services.integration_probe import build_client
 from medianest.services.integration_settings import (
     IntegrationSettings,
     start_integration_settings,
@@ -50,6 +51,8 @@ from medianest.services.sessions import SessionPolicy
 from medianest.services.status import StatusCoordinator, StatusPolicy
 from medianest.services.status_loop import StatusLoop
 
+ClientT = TypeVar("ClientT", PlexServerClient, OverseerrClient, UptimeKumaClient)
+
 
 class Closeable(Protocol):
     async def aclose(self) -> None: ...
@@ -58,7 +61,6 @@ class Closeable(Protocol):
 @dataclass
 class Container:
     settings: Settings
-    secret_key: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     bus: EventBus
@@ -139,38 +141,24 @@ def build_limiter(settings: Settings) -> Limiter:
     return Limiter.in_memory()
 
 
-def build_plex_server(settings: Settings, client_id: str) -> PlexServerClient | None:
-    if not (settings.plex_url and settings.plex_token):
+def build_from_settings(
+    service: str, settings: Settings, client_id: str, kind: type[ClientT]
+) -> ClientT | None:
+    """A service's client from its MEDIANEST_* pre-seeds; None unless they are complete."""
+    spec = SERVICES[service]
+    values = {item.name: env_value(settings, item) for item in spec.fields}
+    if not configured(spec, values):
         return None
-    return PlexServerClient(
-        settings.plex_url, settings.plex_token.get_secret_value(), client_identifier=client_id
-    )
-
-
-def build_overseerr(settings: Settings) -> OverseerrClient | None:
-    if not (settings.overseerr_url and settings.overseerr_api_key):
-        return None
-    return OverseerrClient(settings.overseerr_url, settings.overseerr_api_key.get_secret_value())
-
-
-def build_kuma(settings: Settings) -> UptimeKumaClient | None:
-    if not settings.uptime_kuma_url or not (
-        settings.uptime_kuma_slug or settings.uptime_kuma_api_key
-    ):
-        return None
-    key = settings.uptime_kuma_api_key.get_secret_value() if settings.uptime_kuma_api_key else None
-    return UptimeKumaClient(settings.uptime_kuma_url, slug=settings.uptime_kuma_slug, api_key=key)
+    client = build_client(service, values, client_id)
+    assert isinstance(client, kind)
+    return client
 
 
 async def build_container(settings: Settings) -> Container:
     """Build every piece; must run on the event loop that will serve the services."""
     data_dir = prepare_data_dir(settings)
-    secret_key = resolve_secret_key(settings)
     client_id = install_id(settings)
-    encryption_keys = (
-        settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
-    )
-    box = SecretBox(load_keys(encryption_keys, data_dir / "encryption.key"))
+    box = open_secret_box(settings, data_dir)
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
     bus = build_bus(settings)
@@ -180,17 +168,13 @@ async def build_container(settings: Settings) -> Container:
     tasks = register_tasks(huey, runtime, sessions)
     limiter = build_limiter(settings)
     live = LiveSettings(sessions, Tunables.defaults(settings))  # admin limits (issue 9)
-    policy = SessionPolicy(
-        sliding=timedelta(days=settings.session_days),
-        absolute=timedelta(days=max(settings.session_max_days, settings.session_days)),
-        live=live,
-    )
+    policy = SessionPolicy.from_settings(settings, live)
     plextv = PlexTvClient(settings.plextv_url, client_identifier=client_id, version=__version__)
     integrations = Integrations(
         plextv=plextv,
-        plex=build_plex_server(settings, client_id),
-        overseerr=build_overseerr(settings),
-        kuma=build_kuma(settings),
+        plex=build_from_settings("plex", settings, client_id, PlexServerClient),
+        overseerr=build_from_settings("overseerr", settings, client_id, OverseerrClient),
+        kuma=build_from_settings("uptime_kuma", settings, client_id, UptimeKumaClient),
     )
     plex_server = ConfiguredPlexServer(integrations.plex, sessions)
     lockout = LockoutPolicy(
@@ -200,7 +184,6 @@ async def build_container(settings: Settings) -> Container:
     )
     container = Container(
         settings=settings,
-        secret_key=secret_key,
         engine=engine,
         sessions=sessions,
         bus=bus,

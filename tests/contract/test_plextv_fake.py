@@ -26,6 +26,7 @@ from tests.contract._spec import (
     plex_spec,
     response_validator,
 )
+from tests.support.wire import Clock
 
 BASE = "https://plex.tv"
 CLIENT_ID = "medianest-test-client"
@@ -40,24 +41,16 @@ MISSING_CLIENT_ID = {
 }
 
 
-class FakeClock:
-    def __init__(self, now: float = 1_750_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+NOW = 1_750_000_000.0
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> Clock:
+    return Clock(now=NOW)
 
 
 @pytest.fixture
-def state(clock: FakeClock) -> PlexTvFakeState:
+def state(clock: Clock) -> PlexTvFakeState:
     return PlexTvFakeState.demo(seed=1, clock=clock)
 
 
@@ -215,7 +208,7 @@ async def test_poll_without_client_identifier_is_400(client: httpx.AsyncClient) 
     assert response.json() == MISSING_CLIENT_ID
 
 
-async def test_pin_expires_on_the_state_clock(client: httpx.AsyncClient, clock: FakeClock) -> None:
+async def test_pin_expires_on_the_state_clock(client: httpx.AsyncClient, clock: Clock) -> None:
     short, strong = await create_pin(client, None), await create_pin(client, "true")
     clock.advance(600)
     polled = await client.get(f"/api/v2/pins/{short['id']}", headers=JSON)
@@ -531,7 +524,7 @@ async def test_auth_page_escapes_account_names(
 
 def test_demo_world_is_deterministic_per_seed() -> None:
     def first_pin(seed: int) -> tuple[int, str]:
-        state = PlexTvFakeState.demo(seed=seed, clock=FakeClock())
+        state = PlexTvFakeState.demo(seed=seed, clock=Clock(now=NOW))
         pin = state.create_pin("c", "p", strong=True)
         return pin.id, pin.code
 

@@ -3,26 +3,19 @@ applies it at once (the library works without a restart), and the token is never
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from medianest.config import Settings
 from medianest.demo import identities
-from tests.conftest import PlexWorld, make_settings
+from tests.conftest import PlexWorld
 from tests.e2e.conftest import screenshot, sign_in_as_admin
-from tests.support import backends
 from tests.support.servers import running_app
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Iterator[Settings]:
-    values = make_settings(tmp_path / "data", database_url, plex_url=None, plex_token=None)
-    yield values
-    if values.redis_url:
-        backends.purge_redis_namespace(values.redis_url, values.redis_namespace)
+def settings_overrides() -> dict[str, object]:
+    return {"plex_url": None, "plex_token": None}
 
 
 def test_connect_plex_on_the_integrations_page(

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from medianest.config import Settings
-from tests.conftest import make_settings
 from tests.e2e.conftest import screenshot, sign_in_as_admin
-from tests.support import backends
 from tests.support.kuma_rig import KumaRig, app_of, coordinator, start_kuma
 from tests.support.servers import running_app
 
@@ -26,11 +23,8 @@ def kuma() -> Iterator[KumaRig]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, kuma: KumaRig) -> Iterator[Settings]:
-    values = make_settings(tmp_path / "data", database_url, **kuma.settings())
-    yield values
-    if values.redis_url:
-        backends.purge_redis_namespace(values.redis_url, values.redis_namespace)
+def settings_overrides(kuma: KumaRig) -> dict[str, object]:
+    return kuma.settings()
 
 
 def test_dashboard_and_inbox_live(settings: Settings, kuma: KumaRig, page: Page) -> None:

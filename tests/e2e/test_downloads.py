@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,21 +12,14 @@ from tests.conftest import PlexWorld
 from tests.e2e.conftest import screenshot
 from tests.support.downloads import (
     MediaHost,
-    download_settings,
-    media_host,
-    media_host_server,
-    purging,
+    download_overrides,
 )
 from tests.support.servers import running_app
 
-__all__ = ["media_host", "media_host_server"]
-
 
 @pytest.fixture
-def settings(
-    tmp_path: Path, database_url: str, media_host: MediaHost, plex_world: PlexWorld
-) -> Iterator[Settings]:
-    yield from purging(download_settings(tmp_path, database_url, media_host, plex_world))
+def settings_overrides(media_host: MediaHost, plex_world: PlexWorld) -> dict[str, object]:
+    return download_overrides(media_host, plex_world)
 
 
 def _sign_in_as_alice(page: Page, base: str) -> None:

@@ -24,10 +24,9 @@ from medianest.integrations.overseerr.fake import OverseerrFakeState
 from medianest.integrations.overseerr.fake import create_app as overseerr_app
 from medianest.persistence.models import AuditEntry, IntegrationConfig
 from medianest.services.integration_settings import saved_configuration_exists
-from tests.conftest import ADMIN_PASSWORD, Login, PlexWorld, make_settings
-from tests.support import backends
+from tests.conftest import Login, PlexWorld, make_settings
 from tests.support.kuma_rig import SLUG, KumaRig, start_kuma
-from tests.support.signin import csrf_token, sign_in_local
+from tests.support.signin import admin_client, api_client, csrf_token
 
 CHANGED_INTEGRATION = AuditEntry.action == "integration.update"
 
@@ -41,12 +40,6 @@ async def save_form(client: httpx.AsyncClient, service: str, **fields: str) -> h
     """Presses Save on the service's card with these values typed in."""
     token = await csrf_token(client, "/admin/integrations")
     return await client.post(f"/admin/integrations/{service}", data={"csrf_token": token, **fields})
-
-
-async def admin_api(login: Login) -> httpx.AsyncClient:
-    admin = await login("admin")
-    admin.headers["X-CSRF-Token"] = await csrf_token(admin, "/account")
-    return admin
 
 
 async def stored_row(app: FastAPI, service: str) -> IntegrationConfig | None:
@@ -69,12 +62,9 @@ def kuma() -> Iterator[KumaRig]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Iterator[Settings]:
+def settings_overrides() -> dict[str, object]:
     """Plex, Overseerr and Kuma all unconfigured in the environment: set up on the page."""
-    values = make_settings(tmp_path / "data", database_url, plex_url=None, plex_token=None)
-    yield values
-    if values.redis_url:
-        backends.purge_redis_namespace(values.redis_url, values.redis_namespace)
+    return {"plex_url": None, "plex_token": None}
 
 
 async def test_plex_connected_on_the_page_works_at_once(
@@ -146,7 +136,7 @@ async def test_addresses_are_checked_with_clear_messages(app: FastAPI, login: Lo
 async def test_overseerr_key_and_webhook_secret_change_live(
     app: FastAPI, login: Login, overseerr_server: FakeServer
 ) -> None:
-    admin = await admin_api(login)
+    admin = await api_client(login, "admin")
     body = {
         "values": {
             "url": overseerr_server.url,
@@ -203,7 +193,7 @@ async def test_overseerr_key_and_webhook_secret_change_live(
 async def test_kuma_configured_on_the_page_feeds_the_dashboard(
     app: FastAPI, login: Login, kuma: KumaRig
 ) -> None:
-    admin = await admin_api(login)
+    admin = await api_client(login, "admin")
     body = {
         "values": {"url": kuma.server.url, "slug": SLUG, "webhook_secret": "kuma-hook-5e6f7a8b"}
     }
@@ -282,12 +272,11 @@ async def test_saved_settings_win_over_the_environment_at_start(
     assert not await asyncio.to_thread(saved_configuration_exists, first)
     app = create_app(first)
     async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
-        admin = await _admin_client(app)
-        saved = await save_form(
-            admin, "plex", url=plex_world.plex_server.url, token=identities.PLEX_OWNER_TOKEN
-        )
+        async with admin_client(transport=_in_process(app)) as admin:
+            saved = await save_form(
+                admin, "plex", url=plex_world.plex_server.url, token=identities.PLEX_OWNER_TOKEN
+            )
         assert saved.status_code == 303
-        await admin.aclose()
     # Restarted with a different (stale) pre-seed in the environment: the saved values win.
     second = make_settings(
         tmp_path / "data", database_url, plex_url="http://127.0.0.1:9", plex_token="env-token"
@@ -297,20 +286,14 @@ async def test_saved_settings_win_over_the_environment_at_start(
         plex = container(app).integrations.plex
         assert plex is not None
         assert (await plex.identity()).machine_identifier == plex_world.plex.machine_id
-        admin = await _admin_client(app)
-        listed = (await admin.get("/api/v1/admin/integrations")).json()
+        async with admin_client(transport=_in_process(app)) as admin:
+            listed = (await admin.get("/api/v1/admin/integrations")).json()
         plex_view = next(item for item in listed if item["service"] == "plex")
         assert plex_view["sources"] == {"url": "saved", "token": "saved"}
-        await admin.aclose()
 
 
-async def _admin_client(app: FastAPI) -> httpx.AsyncClient:
-    http = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
-        base_url="http://testserver",
-    )
-    assert (await sign_in_local(http, "admin", ADMIN_PASSWORD)).status_code == 303
-    return http
+def _in_process(app: FastAPI) -> httpx.ASGITransport:
+    return httpx.ASGITransport(app=app, raise_app_exceptions=False)
 
 
 async def test_demo_mode_starts_from_the_demo_services(tmp_path: Path, database_url: str) -> None:
@@ -334,7 +317,7 @@ async def test_demo_mode_starts_from_the_demo_services(tmp_path: Path, database_
 async def test_youtube_library_must_exist_in_plex_and_applies_live(
     app: FastAPI, login: Login, plex_world: PlexWorld
 ) -> None:
-    admin = await admin_api(login)
+    admin = await api_client(login, "admin")
     alone = await admin.put("/api/v1/admin/integrations/youtube", json={"values": {"section": "1"}})
     assert alone.status_code == 200  # Plex not configured yet: a warning, not a refusal
     plex = {"url": plex_world.plex_server.url, "token": identities.PLEX_OWNER_TOKEN}

@@ -16,8 +16,9 @@ from medianest.integrations.fakekit import FakeServer
 from medianest.integrations.overseerr.fake import OverseerrFakeState
 from medianest.integrations.overseerr.fake import create_app as overseerr_app
 from tests.conftest import ADMIN_PASSWORD, Login
-from tests.integration.test_admin_integrations import admin_api, save_form
+from tests.integration.test_admin_integrations import save_form
 from tests.support.kuma_rig import SLUG, KumaRig, start_kuma
+from tests.support.signin import api_client
 
 OVERSEERR_HOOK = "Bearer overseerr-hook-secret-4d5e6f"
 KUMA_HOOK = "kuma-hook-secret-a1b2c3d4"
@@ -104,7 +105,7 @@ def _scannable(app: FastAPI) -> list[str]:
 async def test_no_secret_in_any_admin_page_or_api_answer(
     app: FastAPI, login: Login, overseerr_server: FakeServer, kuma: KumaRig
 ) -> None:
-    admin = await admin_api(login)
+    admin = await api_client(login, "admin")
     await _configure_everything(admin, overseerr_server, kuma)
     paths = _scannable(app)
     assert {"/admin/integrations", "/admin/integrations/diagnostics", "/admin/users"} <= set(paths)
@@ -133,7 +134,7 @@ async def test_no_secret_in_any_admin_page_or_api_answer(
 async def test_diagnostics_file_has_state_and_versions_but_no_secret(
     app: FastAPI, login: Login, overseerr_server: FakeServer, kuma: KumaRig
 ) -> None:
-    admin = await admin_api(login)
+    admin = await api_client(login, "admin")
     await _configure_everything(admin, overseerr_server, kuma)
     overseerr_server.stop()  # Overseerr goes away: the file says so
     await admin.post(

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from medianest.persistence.models import AppSetting, AuditEntry, User, UserSession
 from medianest.persistence.types import utcnow
 from tests.conftest import Login
-from tests.support.signin import csrf_token
+from tests.support.signin import csrf_token, send_csrf
 
 LIMITS_FORM = {
     "requests_per_hour": "20",
@@ -34,10 +34,8 @@ async def post_form(client: httpx.AsyncClient, path: str, data: dict[str, str]) 
 
 
 async def api(client: httpx.AsyncClient, method: str, body: Any = None) -> httpx.Response:
-    token = await csrf_token(client, "/account")
-    return await client.request(
-        method, "/api/v1/admin/settings", json=body, headers={"X-CSRF-Token": token}
-    )
+    await send_csrf(client)
+    return await client.request(method, "/api/v1/admin/settings", json=body)
 
 
 async def stored(app: FastAPI) -> dict[str, str]:

@@ -3,34 +3,23 @@ the largest playlist, the disk-space floor, and the YouTube feature switch for t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from medianest.config import Settings
 from tests.conftest import Login, PlexWorld
 from tests.integration.test_admin_settings import api
 from tests.support.downloads import (
     MediaHost,
     api_post,
-    download_settings,
+    download_overrides,
     finished,
-    media_host,
-    media_host_server,
-    purging,
     start,
 )
 from tests.support.signin import csrf_token
 
-__all__ = ["media_host", "media_host_server"]
-
 
 @pytest.fixture
-def settings(
-    tmp_path: Path, database_url: str, media_host: MediaHost, plex_world: PlexWorld
-) -> Iterator[Settings]:
-    yield from purging(download_settings(tmp_path, database_url, media_host, plex_world))
+def settings_overrides(media_host: MediaHost, plex_world: PlexWorld) -> dict[str, object]:
+    return download_overrides(media_host, plex_world)
 
 
 async def test_jobs_per_hour_lowered_mid_session_refuses_the_next_download(

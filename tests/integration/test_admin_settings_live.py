@@ -10,11 +10,10 @@ from tests.conftest import Login
 from tests.integration.test_admin_settings import LIMITS_FORM, api, post_form
 from tests.support.overseerr_world import (  # noqa: F401 - fixtures
     OverseerrWorld,
+    overseerr_overrides,
     overseerr_world,
-    person,
-    settings_with_overseerr,
 )
-from tests.support.signin import csrf_token
+from tests.support.signin import api_client, csrf_token
 
 FEATURES = {
     "requests": ("/requests", "/api/v1/requests", "Requests"),
@@ -30,7 +29,7 @@ async def request_movie(client: httpx.AsyncClient, tmdb_id: int) -> httpx.Respon
 async def test_request_limit_lowered_mid_session_applies_to_the_next_request(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     admin = await login("admin")
     for skip in range(2):  # under the default of 20 per hour
         made = await request_movie(alice, overseerr.fresh(skip=skip).tmdb_id)
@@ -68,8 +67,8 @@ async def nav_links(client: httpx.AsyncClient) -> str:
 async def test_each_feature_switch_hides_nav_pages_and_api_for_people(
     app: FastAPI, overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
-    admin = await person(login, "admin")
+    alice = await api_client(login, "alice")
+    admin = await api_client(login, "admin")
     for feature, (page, endpoint, name) in FEATURES.items():
         before = await nav_links(alice)
         assert f'href="{page}" class="nav-link' in before, feature
@@ -105,7 +104,7 @@ async def test_each_feature_switch_hides_nav_pages_and_api_for_people(
 async def test_library_switch_hides_dashboard_row_and_header_search(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     admin = await login("admin")
     home = (await alice.get("/")).text
     assert 'id="recently-added"' in home and 'id="library-search-input"' in home
@@ -118,8 +117,8 @@ async def test_library_switch_hides_dashboard_row_and_header_search(
 async def test_webhooks_keep_working_while_requests_are_off(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
-    admin = await person(login, "admin")
+    alice = await api_client(login, "alice")
+    admin = await api_client(login, "admin")
     made = await request_movie(alice, overseerr.fresh().tmdb_id)
     assert made.status_code == 201, made.text
     assert (await api(admin, "PATCH", {"feature_requests": False})).status_code == 200

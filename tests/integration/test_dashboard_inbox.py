@@ -15,11 +15,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from medianest.app import create_app
-from medianest.config import Settings
 from medianest.persistence.models import AuditEntry
 from medianest.services.lease import DatabaseLease
 from tests.conftest import Login, make_settings
-from tests.support import backends
 from tests.support.kuma_rig import KumaRig, coordinator, start_kuma
 from tests.support.signin import csrf_token
 
@@ -32,11 +30,8 @@ def kuma() -> Iterator[KumaRig]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, kuma: KumaRig) -> Iterator[Settings]:
-    values = make_settings(tmp_path / "data", database_url, **kuma.settings())
-    yield values
-    if values.redis_url:
-        backends.purge_redis_namespace(values.redis_url, values.redis_namespace)
+def settings_overrides(kuma: KumaRig) -> dict[str, object]:
+    return kuma.settings()
 
 
 async def _titles(http: httpx.AsyncClient) -> list[str]:

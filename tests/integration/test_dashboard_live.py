@@ -7,9 +7,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,8 +17,6 @@ from sqlalchemy import func, select
 from medianest.config import Settings
 from medianest.domain.events import Event, for_user
 from medianest.persistence.models import ServiceRecord, User
-from tests.conftest import ADMIN_PASSWORD, make_settings
-from tests.support import backends
 from tests.support.kuma_rig import (
     WEBHOOK_SECRET,
     KumaRig,
@@ -32,7 +28,7 @@ from tests.support.kuma_rig import (
     wait_for_event,
 )
 from tests.support.servers import running_app
-from tests.support.signin import sign_in_local
+from tests.support.signin import admin_client
 
 HOOK = "/api/v1/webhooks/uptime-kuma"
 
@@ -45,19 +41,8 @@ def kuma() -> Iterator[KumaRig]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, kuma: KumaRig) -> Iterator[Settings]:
-    values = make_settings(tmp_path / "data", database_url, **kuma.settings(api_key=False))
-    yield values
-    if values.redis_url:
-        backends.purge_redis_namespace(values.redis_url, values.redis_namespace)
-
-
-@asynccontextmanager
-async def _admin_client(url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-        response = await sign_in_local(http, "admin", ADMIN_PASSWORD)
-        assert response.status_code == 303, response.text
-        yield http
+def settings_overrides(kuma: KumaRig) -> dict[str, object]:
+    return kuma.settings(api_key=False)
 
 
 async def test_a_change_found_by_polling_reaches_a_connected_browser(
@@ -68,7 +53,7 @@ async def test_a_change_found_by_polling_reaches_a_connected_browser(
         assert (await on_app_loop(app, coordinator(app).poll_once())).ok
         kuma.state.set_status(kuma.monitor_id("Plex"), "down")
         kuma.state.clear_cache()  # the poll below sees past Kuma's 1 min heartbeat cache
-        async with _admin_client(server.url) as http, http.stream("GET", "/events") as sse:
+        async with admin_client(server.url) as http, http.stream("GET", "/events") as sse:
             assert sse.status_code == 200
             lines = sse.aiter_lines()
             await wait_for_event_named(lines, "hello")
@@ -87,7 +72,7 @@ async def test_a_kuma_webhook_reaches_a_connected_browser_within_seconds(
         app = app_of(server)
         assert (await on_app_loop(app, coordinator(app).poll_once())).ok
         kuma.send_webhooks_to(server.url)
-        async with _admin_client(server.url) as http, http.stream("GET", "/events") as sse:
+        async with admin_client(server.url) as http, http.stream("GET", "/events") as sse:
             lines = sse.aiter_lines()
             await wait_for_event_named(lines, "hello")
             kuma.state.set_status(kuma.monitor_id("Overseerr"), "down", msg="HTTP 502")
@@ -192,7 +177,7 @@ async def test_events_need_a_viewer_and_carry_only_what_that_viewer_may_see(
         app = app_of(server)
         async with httpx.AsyncClient(base_url=server.url, timeout=5) as anonymous:
             assert (await anonymous.get("/events")).status_code == 401
-        async with _admin_client(server.url) as http, http.stream("GET", "/events") as sse:
+        async with admin_client(server.url) as http, http.stream("GET", "/events") as sse:
             lines = sse.aiter_lines()
             await wait_for_event_named(lines, "hello")
             admin_id = await on_app_loop(app, _user_id(app, "admin"))

@@ -14,7 +14,6 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from medianest.app import create_app as create_medianest
-from medianest.config import Settings
 from medianest.domain.events import Event
 from medianest.integrations.base import HttpPolicy
 from medianest.integrations.fakekit import FakeServer
@@ -26,7 +25,6 @@ from medianest.persistence.types import utcnow
 from medianest.realtime.bus import Subscription
 from medianest.services.status import StatusCoordinator
 from tests.conftest import ADMIN_PASSWORD, Login, make_settings
-from tests.support import backends
 from tests.support.kuma_rig import HTML_NAME, SLUG, KumaRig, coordinator, start_kuma
 from tests.support.signin import sign_in_local
 
@@ -54,12 +52,9 @@ def kuma(kuma_version: str) -> Iterator[KumaRig]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, kuma: KumaRig) -> Iterator[Settings]:
+def settings_overrides(kuma: KumaRig) -> dict[str, object]:
     """The suite's settings, plus Uptime Kuma (the poller is off: tests call poll_once)."""
-    values = make_settings(tmp_path / "data", database_url, **kuma.settings())
-    yield values
-    if values.redis_url:
-        backends.purge_redis_namespace(values.redis_url, values.redis_namespace)
+    return kuma.settings()
 
 
 async def _replace_client(status: StatusCoordinator, client: UptimeKumaClient) -> None:

@@ -2,50 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi import FastAPI
 
-from medianest.config import Settings
-from tests.conftest import Login, PlexWorld, make_settings
+from tests.conftest import Login, PlexWorld
 from tests.support.downloads import (
     MediaHost,
     api_post,
-    download_settings,
-    media_host,
-    media_host_server,
-    purging,
+    download_overrides,
     start,
 )
 from tests.support.kuma_rig import coordinator
 from tests.support.signin import csrf_token
 
-__all__ = ["media_host", "media_host_server"]
-
 
 @pytest.fixture
-def settings(
-    tmp_path: Path,
-    database_url: str,
-    media_host: MediaHost,
-    plex_world: PlexWorld,
-    request: pytest.FixtureRequest,
-) -> Iterator[Settings]:
+def settings_overrides(
+    media_host: MediaHost, plex_world: PlexWorld, request: pytest.FixtureRequest
+) -> dict[str, object]:
     if "kuma_down" in request.fixturenames:
         # Nothing listens on port 9 of this machine: Kuma never answers.
-        kuma = {"uptime_kuma_url": "http://127.0.0.1:9", "uptime_kuma_slug": "home"}
-        yield from purging(make_settings(tmp_path / "data", database_url, **kuma))
-        return
-    yield from purging(
-        download_settings(tmp_path, database_url, media_host, plex_world, download_jobs_per_hour=1)
-    )
+        return {"uptime_kuma_url": "http://127.0.0.1:9", "uptime_kuma_slug": "home"}
+    return download_overrides(media_host, plex_world, download_jobs_per_hour=1)
 
 
 @pytest.fixture
 def kuma_down() -> bool:
-    """Asked for by a test that wants an Uptime Kuma that never answers (see ``settings``)."""
+    """A test asking for this gets an Uptime Kuma that never answers (``settings_overrides``)."""
     return True
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from tests.conftest import Login
 from tests.support.overseerr_world import (  # noqa: F401 - fixtures
     OverseerrWorld,
+    overseerr_overrides,
     overseerr_world,
-    person,
-    settings_with_overseerr,
 )
-from tests.support.signin import csrf_token
+from tests.support.signin import api_client, csrf_token
 
 
 async def test_refused_requests_link_to_the_matching_faq_entry(
@@ -19,7 +18,7 @@ async def test_refused_requests_link_to_the_matching_faq_entry(
     assert live is not None
     live.defaults = live.defaults.model_copy(update={"requests_per_hour": 2})
     live.forget()
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     token = await csrf_token(alice, "/requests")
     movie = overseerr.fresh()
     form = {"csrf_token": token, "media_type": "movie", "tmdb_id": movie.tmdb_id}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,27 +12,18 @@ from tests.conftest import Login, PlexWorld
 from tests.support.downloads import (
     MediaHost,
     api_post,
-    download_settings,
+    download_overrides,
     files_under,
     finished,
     job_of,
-    media_host,
-    media_host_server,
-    purging,
     start,
     wait_for,
 )
 
-__all__ = ["media_host", "media_host_server"]
-
 
 @pytest.fixture
-def settings(
-    tmp_path: Path, database_url: str, media_host: MediaHost, plex_world: PlexWorld
-) -> Iterator[Settings]:
-    yield from purging(
-        download_settings(tmp_path, database_url, media_host, plex_world, download_max_playlist=5)
-    )
+def settings_overrides(media_host: MediaHost, plex_world: PlexWorld) -> dict[str, object]:
+    return download_overrides(media_host, plex_world, download_max_playlist=5)
 
 
 async def test_refused_addresses_say_why_and_start_nothing(

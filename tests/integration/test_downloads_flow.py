@@ -4,7 +4,6 @@ and the fake Plex server scanning what was written and holding the collections."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,24 +15,17 @@ from tests.conftest import Login, PlexWorld
 from tests.support.downloads import (
     MediaHost,
     api_post,
-    download_settings,
+    download_overrides,
     files_under,
     finished,
-    media_host,
-    media_host_server,
     mtimes,
-    purging,
     start,
 )
 
-__all__ = ["media_host", "media_host_server"]  # fixtures used by this module
-
 
 @pytest.fixture
-def settings(
-    tmp_path: Path, database_url: str, media_host: MediaHost, plex_world: PlexWorld
-) -> Iterator[Settings]:
-    yield from purging(download_settings(tmp_path, database_url, media_host, plex_world))
+def settings_overrides(media_host: MediaHost, plex_world: PlexWorld) -> dict[str, object]:
+    return download_overrides(media_host, plex_world)
 
 
 def _collection(plex_world: PlexWorld, key: str) -> tuple[str, set[str]]:

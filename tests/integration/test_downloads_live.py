@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,28 +16,17 @@ from tests.conftest import Login, PlexWorld
 from tests.support.downloads import (
     MediaHost,
     api_post,
-    download_settings,
+    download_overrides,
     finished,
-    media_host,
-    media_host_server,
-    purging,
     start,
 )
 from tests.support.servers import running_app
 from tests.support.signin import sign_in_with_plex
 
-__all__ = ["media_host", "media_host_server"]
-
 
 @pytest.fixture
-def settings(
-    tmp_path: Path, database_url: str, media_host: MediaHost, plex_world: PlexWorld
-) -> Iterator[Settings]:
-    yield from purging(
-        download_settings(
-            tmp_path, database_url, media_host, plex_world, download_plex_wait_seconds=2
-        )
-    )
+def settings_overrides(media_host: MediaHost, plex_world: PlexWorld) -> dict[str, object]:
+    return download_overrides(media_host, plex_world, download_plex_wait_seconds=2)
 
 
 async def test_progress_events_reach_the_owners_event_stream(

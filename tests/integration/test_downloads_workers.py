@@ -19,22 +19,18 @@ from sqlalchemy import func, select
 from medianest.app import create_app
 from medianest.config import Settings
 from medianest.persistence.models import DownloadItem, Notification
-from tests.conftest import Login, PlexWorld
+from tests.conftest import Login, PlexWorld, make_settings
 from tests.support import backends
 from tests.support.downloads import (
     MediaHost,
-    download_settings,
+    download_overrides,
     files_under,
     finished,
     job_of,
-    media_host,
-    media_host_server,
-    purging,
     start,
     wait_for,
 )
 
-__all__ = ["media_host", "media_host_server"]
 PASSED_ON = [
     "data_dir",
     "database_url",
@@ -87,13 +83,9 @@ def worker_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
 
 
 @pytest.fixture
-def settings(
-    tmp_path: Path, database_url: str, media_host: MediaHost, plex_world: PlexWorld
-) -> Iterator[Settings]:
+def settings_overrides(media_host: MediaHost, plex_world: PlexWorld) -> dict[str, object]:
     # The web app runs no consumer here: the worker processes do.
-    yield from purging(
-        download_settings(tmp_path, database_url, media_host, plex_world, embedded_worker=False)
-    )
+    return download_overrides(media_host, plex_world, embedded_worker=False)
 
 
 async def test_a_killed_worker_resumes_its_download_exactly_once(
@@ -141,14 +133,16 @@ async def test_a_separate_worker_on_redis_downloads_and_its_progress_reaches_the
     plex_world: PlexWorld,
 ) -> None:
     namespace = f"{backends.redis_namespace()}-dl"
-    settings = download_settings(
-        tmp_path,
+    settings = make_settings(
+        tmp_path / "data",
         database_url,
-        media_host,
-        plex_world,
-        embedded_worker=False,
-        redis_url=redis_url,
-        redis_namespace=namespace,
+        **download_overrides(
+            media_host,
+            plex_world,
+            embedded_worker=False,
+            redis_url=redis_url,
+            redis_namespace=namespace,
+        ),
     )
     media_host.state.set_slow("single-slow-rain", 96 * 1024)
     app = create_app(settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,6 @@ from asgi_lifespan import LifespanManager
 from markupsafe import escape
 
 from medianest.app import create_app
-from medianest.config import Settings
 from tests.conftest import ADMIN_PASSWORD, Login, PlexWorld, make_settings
 from tests.support import backends
 from tests.support.signin import sign_in_local
@@ -24,17 +22,9 @@ LIBRARY_PAGES = ("/library", "/library/sections/1", "/library/items/1", "/librar
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Iterator[Settings]:
+def settings_overrides() -> dict[str, object]:
     """Every read goes to Plex (no fresh cache), and Plex gets one second to answer."""
-    settings = make_settings(
-        tmp_path / "data",
-        database_url,
-        library_cache_seconds=0,
-        library_plex_timeout_seconds=1.0,
-    )
-    yield settings
-    if settings.redis_url:
-        backends.purge_redis_namespace(settings.redis_url, settings.redis_namespace)
+    return {"library_cache_seconds": 0, "library_plex_timeout_seconds": 1.0}
 
 
 async def _assert_degraded_everywhere(http: httpx.AsyncClient, text: str) -> None:

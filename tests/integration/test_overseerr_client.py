@@ -38,34 +38,11 @@ from medianest.integrations.overseerr.fake_notify import request_payload
 from medianest.integrations.overseerr.fake_webhook import DEFAULT_JSON_PAYLOAD, render
 from medianest.integrations.overseerr.models import MediaStatus, RequestStatus
 from medianest.integrations.overseerr.webhook import NotificationType, parse_webhook
+from tests.support.wire import FAST, Clock, Recorder
 
 KEY = identities.OVERSEERR_API_KEY
-FAST = HttpPolicy(timeout=2.0, retries=0, backoff=0.0)
 FLAVORS = ("overseerr", "jellyseerr", "seerr")
 OWNER_ID, ALICE_ID, BOB_ID = 1, 2, 3
-
-
-class Recorder(httpx.AsyncBaseTransport):
-    """Passes requests to the fake and keeps them, so tests can see what went over the wire."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-    def paths(self, prefix: str = "") -> list[str]:
-        return [r.url.path for r in self.requests if r.url.path.startswith(prefix)]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=FLAVORS)

@@ -29,30 +29,10 @@ from medianest.integrations.fakekit import FakeServer
 from medianest.integrations.plex.client import MAX_PAGE_SIZE, PlexServerClient
 from medianest.integrations.plex.fake import PlexFakeState, create_app
 from medianest.integrations.plex.models import ItemType, MediaItem
+from tests.support.wire import FAST, Clock, Recorder
 
-FAST = HttpPolicy(timeout=2.0, retries=0, backoff=0.0)
 MID = identities.PLEX_MACHINE_ID
 MOVIES, TV, YOUTUBE = 1, 2, 3
-
-
-class Recorder(httpx.AsyncBaseTransport):
-    """Passes requests to the fake and keeps them, so tests can see what went over the wire."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ import httpx
 from tests.conftest import Login
 from tests.support.overseerr_world import (  # noqa: F401 - fixtures
     OverseerrWorld,
+    overseerr_overrides,
     overseerr_world,
-    person,
-    settings_with_overseerr,
 )
-from tests.support.signin import csrf_token
+from tests.support.signin import api_client, csrf_token
 
 
 async def _request_movie(
@@ -28,7 +27,7 @@ async def _request_movie(
 async def test_a_person_cannot_see_or_withdraw_anothers_request(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice, bob = await person(login, "alice"), await person(login, "bob")
+    alice, bob = await api_client(login, "alice"), await api_client(login, "bob")
     alices = await _request_movie(overseerr, alice, 0)
     bobs = await _request_movie(overseerr, bob, 1)
     rid = alices["id"]
@@ -50,8 +49,8 @@ async def test_a_person_cannot_see_or_withdraw_anothers_request(
 
 
 async def test_admin_sees_everyone_and_filters(overseerr: OverseerrWorld, login: Login) -> None:
-    alice, bob = await person(login, "alice"), await person(login, "bob")
-    owner = await person(login, "nestowner")
+    alice, bob = await api_client(login, "alice"), await api_client(login, "bob")
+    owner = await api_client(login, "nestowner")
     alices = await _request_movie(overseerr, alice, 0)
     await _request_movie(overseerr, bob, 1)
     everyone = await owner.get("/api/v1/requests")
@@ -72,7 +71,7 @@ async def test_admin_sees_everyone_and_filters(overseerr: OverseerrWorld, login:
 async def test_withdrawing_own_pending_request_removes_it_there_and_here(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     first = await _request_movie(overseerr, alice, 0)
     second = await _request_movie(overseerr, alice, 1)
     gone = await alice.delete(f"/api/v1/requests/{first['id']}")
@@ -92,7 +91,7 @@ async def test_withdrawing_own_pending_request_removes_it_there_and_here(
 
 
 async def test_withdraw_through_the_page(overseerr: OverseerrWorld, login: Login) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     made = await _request_movie(overseerr, alice, 0)
     mine = await alice.get("/requests/mine")
     assert f'action="/requests/{made["id"]}/withdraw"' in mine.text
@@ -105,7 +104,7 @@ async def test_withdraw_through_the_page(overseerr: OverseerrWorld, login: Login
 async def test_request_form_without_javascript_redirects_to_my_requests(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     show = overseerr.fresh("tv", seasons=3)
     dialog = await alice.get(f"/requests/new/tv/{show.tmdb_id}")
     assert "<html" in dialog.text and "Confirm request" in dialog.text
@@ -142,8 +141,8 @@ async def test_request_form_without_javascript_redirects_to_my_requests(
 async def test_deleting_a_person_hands_their_requests_over_or_removes_them(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice, bob = await person(login, "alice"), await person(login, "bob")
-    admin = await person(login, "admin")
+    alice, bob = await api_client(login, "alice"), await api_client(login, "bob")
+    admin = await api_client(login, "admin")
     await _request_movie(overseerr, alice, 0)
     await _request_movie(overseerr, bob, 1)
     alice_id, bob_id = await overseerr.user_id("alice"), await overseerr.user_id("bob")
@@ -163,7 +162,7 @@ async def test_deleting_a_person_hands_their_requests_over_or_removes_them(
 async def test_admin_can_check_every_open_request_now(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice, owner = await person(login, "alice"), await person(login, "nestowner")
+    alice, owner = await api_client(login, "alice"), await api_client(login, "nestowner")
     made = await _request_movie(overseerr, alice, 0)
     overseerr.state.webhook_enabled = False
     overseerr.state.advance(int(made["overseerr_request_id"]), "declined")  # type: ignore[call-overload]

@@ -14,17 +14,16 @@ from tests.support.overseerr_world import (  # noqa: F401 - fixtures
     ALICE_ID,
     BOB_ID,
     OverseerrWorld,
+    overseerr_overrides,
     overseerr_world,
-    person,
-    settings_with_overseerr,
 )
-from tests.support.signin import csrf_token
+from tests.support.signin import api_client, csrf_token
 
 
 async def test_movie_request_is_made_as_the_person_and_stored(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     movie = overseerr.fresh("movie")
     response = await alice.post(
         "/api/v1/requests", json={"media_type": "movie", "tmdb_id": movie.tmdb_id}
@@ -51,7 +50,7 @@ async def test_movie_request_is_made_as_the_person_and_stored(
 async def test_admin_with_auto_approval_gets_an_approved_request(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    owner = await person(login, "nestowner")
+    owner = await api_client(login, "nestowner")
     movie = overseerr.fresh("movie")
     response = await owner.post(
         "/api/v1/requests", json={"media_type": "movie", "tmdb_id": movie.tmdb_id}
@@ -65,7 +64,7 @@ async def test_admin_with_auto_approval_gets_an_approved_request(
 async def test_show_request_with_chosen_seasons_and_with_all(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice, bob = await person(login, "alice"), await person(login, "bob")
+    alice, bob = await api_client(login, "alice"), await api_client(login, "bob")
     show = overseerr.fresh("tv", seasons=3)
     chosen = await alice.post(
         "/api/v1/requests", json={"media_type": "tv", "tmdb_id": show.tmdb_id, "seasons": [2, 1]}
@@ -101,7 +100,7 @@ async def test_show_request_with_chosen_seasons_and_with_all(
 async def test_season_picker_shows_available_and_requested_seasons_as_taken(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     show = overseerr.fresh("tv", seasons=3)
     overseerr.state.mark_available(show.tmdb_id, "tv", seasons=[1])
     await alice.post(
@@ -119,7 +118,7 @@ async def test_season_picker_shows_available_and_requested_seasons_as_taken(
 async def test_duplicates_are_stopped_before_overseerr(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice, bob = await person(login, "alice"), await person(login, "bob")
+    alice, bob = await api_client(login, "alice"), await api_client(login, "bob")
     movie = overseerr.fresh("movie")
     body = {"media_type": "movie", "tmdb_id": movie.tmdb_id}
     assert (await alice.post("/api/v1/requests", json=body)).status_code == 201
@@ -139,7 +138,7 @@ async def test_duplicates_are_stopped_before_overseerr(
 
 async def test_overseerr_own_409_is_translated(overseerr: OverseerrWorld, login: Login) -> None:
     """Requested in Overseerr directly (not through MediaNest) while its media row looks free."""
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     movie = overseerr.fresh("movie")
     direct = overseerr.state.create_request(BOB_ID, mediaType="movie", mediaId=movie.tmdb_id)
     overseerr.state.force_status(direct.id, media_status=1)  # UNKNOWN: details say requestable
@@ -152,7 +151,7 @@ async def test_overseerr_own_409_is_translated(overseerr: OverseerrWorld, login:
 
 
 async def test_quota_exceeded_is_explained(overseerr: OverseerrWorld, login: Login) -> None:
-    bob = await person(login, "bob")  # 3 movies per 7 days, 2 used by the demo
+    bob = await api_client(login, "bob")  # 3 movies per 7 days, 2 used by the demo
     first = await bob.post(
         "/api/v1/requests", json={"media_type": "movie", "tmdb_id": overseerr.fresh().tmdb_id}
     )
@@ -170,7 +169,7 @@ async def test_person_without_overseerr_account_is_told_and_nothing_is_filed(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
     removed = overseerr.state.users.pop(ALICE_ID)
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     movie = overseerr.fresh()
     refused = await alice.post(
         "/api/v1/requests", json={"media_type": "movie", "tmdb_id": movie.tmdb_id}
@@ -200,7 +199,7 @@ async def test_person_without_overseerr_account_is_told_and_nothing_is_filed(
 async def test_local_admin_cannot_request_and_sees_the_reason(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    admin = await person(login, "admin")
+    admin = await api_client(login, "admin")
     refused = await admin.post(
         "/api/v1/requests", json={"media_type": "movie", "tmdb_id": overseerr.fresh().tmdb_id}
     )
@@ -213,7 +212,7 @@ async def test_admin_without_overseerr_link_gets_the_import_hint(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
     overseerr.state.users[1].plex_id = 999  # the owner's Overseerr user no longer matches
-    owner = await person(login, "nestowner")
+    owner = await api_client(login, "nestowner")
     page = await owner.get("/requests")
     assert "Import Plex Users" in page.text
     token = await csrf_token(owner, "/requests")
@@ -232,7 +231,7 @@ async def test_hourly_limit_answers_429_with_retry_after_and_a_friendly_page(
     assert live is not None
     live.defaults = live.defaults.model_copy(update={"requests_per_hour": 2})
     live.forget()
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     for skip in range(2):
         ok = await alice.post(
             "/api/v1/requests",

@@ -10,10 +10,10 @@ from medianest.integrations.overseerr.fake_model import MediaStatus
 from tests.conftest import Login
 from tests.support.overseerr_world import (  # noqa: F401 - fixtures
     OverseerrWorld,
+    overseerr_overrides,
     overseerr_world,
-    person,
-    settings_with_overseerr,
 )
+from tests.support.signin import api_client
 
 
 def _by_id(body: dict[str, object], tmdb_id: int) -> dict[str, object]:
@@ -25,7 +25,7 @@ def _by_id(body: dict[str, object], tmdb_id: int) -> dict[str, object]:
 async def test_search_shows_each_availability_state(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     state = overseerr.state
     in_plex = overseerr.fresh("movie")
     state.mark_available(in_plex.tmdb_id, "movie", rating_key="4242")
@@ -63,7 +63,7 @@ async def test_search_shows_each_availability_state(
 async def test_queries_with_spaces_and_symbols_reach_overseerr_encoded(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     for query in ("C++ for Lovers", "Tom & Jerry's Midnight Run"):
         response = await alice.get("/api/v1/media/search", params={"q": query})
         assert response.status_code == 200, response.text
@@ -80,7 +80,7 @@ async def test_queries_with_spaces_and_symbols_reach_overseerr_encoded(
 async def test_search_page_escapes_titles_and_offers_the_request_button(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     page = await alice.get("/requests", params={"q": "Night"})
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text
@@ -98,7 +98,7 @@ async def test_search_page_escapes_titles_and_offers_the_request_button(
 async def test_overseerr_down_disables_search_but_my_requests_still_lists(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     movie = overseerr.fresh("movie")
     created = await alice.post(
         "/api/v1/requests", json={"media_type": "movie", "tmdb_id": movie.tmdb_id}
@@ -132,7 +132,7 @@ async def test_overseerr_down_disables_search_but_my_requests_still_lists(
 async def test_slow_overseerr_answers_503_within_the_timeout(
     app: FastAPI, overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     overseerr.app.state.container.requests.gate.timeout_s = 0.3
     overseerr.state.faults.slow = 2.0
     response = await alice.get("/api/v1/media/search", params={"q": "slow"})
@@ -141,7 +141,7 @@ async def test_slow_overseerr_answers_503_within_the_timeout(
 
 
 async def test_not_configured_says_so(app: FastAPI, login: Login) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     container = app.state.container
     if container.integrations.overseerr is not None:
         container.close_later(container.integrations.overseerr)
@@ -155,7 +155,7 @@ async def test_not_configured_says_so(app: FastAPI, login: Login) -> None:
 async def test_posters_come_through_medianest_and_are_cached(
     overseerr: OverseerrWorld, login: Login, client: httpx.AsyncClient
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     movie = overseerr.fresh("movie")
     url = f"/requests/posters/w185{movie.poster_path}"
     first = await alice.get(url)

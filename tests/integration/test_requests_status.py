@@ -19,10 +19,10 @@ from tests.conftest import Login
 from tests.support.overseerr_world import (  # noqa: F401 - fixtures
     SECRET,
     OverseerrWorld,
+    overseerr_overrides,
     overseerr_world,
-    person,
-    settings_with_overseerr,
 )
+from tests.support.signin import api_client
 
 
 async def _request(
@@ -58,7 +58,7 @@ async def _post_hook(
 async def test_delivered_webhooks_move_the_request_and_notify_the_owner(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     made = await _request(overseerr, alice, "tv")
     remote = int(made["overseerr_request_id"])  # type: ignore[call-overload]
     container = overseerr.app.state.container
@@ -104,7 +104,7 @@ async def test_each_webhook_type_sets_its_status(
     overseerr: OverseerrWorld, login: Login, kind: Notification, status: str, notice: str | None
 ) -> None:
     overseerr.state.webhook_enabled = False  # only the hand-rendered notification below
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     made = await _request(overseerr, alice)
     remote = int(made["overseerr_request_id"])  # type: ignore[call-overload]
     if kind in (Notification.MEDIA_APPROVED, Notification.MEDIA_AUTO_APPROVED):
@@ -122,7 +122,7 @@ async def test_wrong_or_missing_authorization_is_refused_and_changes_nothing(
     overseerr: OverseerrWorld, login: Login, caplog: pytest.LogCaptureFixture
 ) -> None:
     overseerr.state.webhook_enabled = False
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     made = await _request(overseerr, alice)
     payload = _hook(overseerr, Notification.MEDIA_DECLINED, int(made["overseerr_request_id"]))  # type: ignore[call-overload]
     for auth in ("Bearer wrong", "", None, SECRET + " ", SECRET.lower()):
@@ -137,7 +137,7 @@ async def test_wrong_or_missing_authorization_is_refused_and_changes_nothing(
 async def test_test_notification_issue_and_unknown_types_are_accepted_and_ignored(
     overseerr: OverseerrWorld, login: Login, caplog: pytest.LogCaptureFixture
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     made = await _request(overseerr, alice)
     delivery = overseerr.state.send_test_notification()
     assert delivery is not None
@@ -158,7 +158,7 @@ async def test_unknown_media_status_in_a_webhook_shows_unknown(
     overseerr: OverseerrWorld, login: Login, caplog: pytest.LogCaptureFixture
 ) -> None:
     overseerr.state.webhook_enabled = False
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     made = await _request(overseerr, alice)
     payload = _hook(overseerr, Notification.MEDIA_APPROVED, int(made["overseerr_request_id"]))  # type: ignore[call-overload]
     payload["media"]["status"] = "ARCHIVED_IN_SPACE"  # type: ignore[index]
@@ -174,7 +174,7 @@ async def test_unknown_media_status_in_a_webhook_shows_unknown(
 async def test_reconciliation_repairs_a_missed_webhook(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     made = await _request(overseerr, alice, "tv")
     overseerr.state.webhook_enabled = False  # MediaNest was down when these happened
     remote = int(made["overseerr_request_id"])  # type: ignore[call-overload]
@@ -195,7 +195,7 @@ async def test_reconciliation_marks_unknown_values_and_removed_requests(
     overseerr: OverseerrWorld, login: Login, caplog: pytest.LogCaptureFixture
 ) -> None:
     overseerr.state.webhook_enabled = False
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     first, second = await _request(overseerr, alice), await _request(overseerr, alice, "tv")
     overseerr.state.force_status(int(first["overseerr_request_id"]), request_status=9)  # type: ignore[call-overload]
     del overseerr.state.requests[int(second["overseerr_request_id"])]  # type: ignore[call-overload]
@@ -211,7 +211,7 @@ async def test_reconciliation_marks_unknown_values_and_removed_requests(
 async def test_reconciliation_while_overseerr_is_down_reports_and_keeps_rows(
     overseerr: OverseerrWorld, login: Login
 ) -> None:
-    alice = await person(login, "alice")
+    alice = await api_client(login, "alice")
     made = await _request(overseerr, alice)
     overseerr.state.faults.down = True
     report = await overseerr.service.reconcile(due_only=False)

@@ -32,6 +32,7 @@ from medianest.integrations.uptime_kuma.models import (
     parse_status_page,
 )
 from medianest.integrations.uptime_kuma.webhook import parse_webhook
+from tests.support.wire import FAST, Clock, Recorder
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "uptime-kuma"
 V1, V2 = "1.23.16", "2.5.3"
@@ -39,7 +40,6 @@ VERSIONS = [V1, V2]
 SLUG = identities.UPTIME_KUMA_SLUG
 KEY = identities.UPTIME_KUMA_API_KEY
 BASE = "http://kuma.nest.lan:3001"
-FAST = HttpPolicy(timeout=2.0, retries=0, backoff=0.0)
 HTML_NAME = "NAS <b>Backups</b> & Snapshots"
 PAGE_NAMES = [
     "Plex",
@@ -50,26 +50,6 @@ PAGE_NAMES = [
     "Downloads VPN",
     HTML_NAME,
 ]
-
-
-class Recorder(httpx.AsyncBaseTransport):
-    """Passes requests on and keeps them, so tests can see what went over the wire."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def capture(version: str, name: str) -> str:

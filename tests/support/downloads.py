@@ -1,5 +1,8 @@
 """Downloads tests: the media-host fake on a real port, settings that allow it, polling helpers.
 
+Its fixtures (``media_host``) reach every test module through ``pytest_plugins`` in
+tests/conftest.py.
+
 The download root is a fresh folder inside the fake Plex's YouTube section (shared by the run),
 so Plex really scans what yt-dlp wrote, and tests never see each other's files or archives.
 """
@@ -16,12 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
-from medianest.config import DEFAULT_ALLOWED_DOWNLOAD_HOSTS, Settings
+from medianest.config import DEFAULT_ALLOWED_DOWNLOAD_HOSTS
 from medianest.integrations.fakekit import FakeServer
 from medianest.integrations.youtube.fake import MediaHostFakeState, create_app
-from tests.conftest import PlexWorld, make_settings
-from tests.support import backends
-from tests.support.signin import csrf_token
+from tests.conftest import PlexWorld
+from tests.support.signin import send_csrf
 
 
 class MediaHost:
@@ -63,13 +65,11 @@ def media_host(media_host_server: MediaHost) -> Iterator[MediaHost]:
     media_host_server.state.set_missing("broken-gone")
 
 
-def download_settings(
-    tmp_path: Path,
-    database_url: str,
-    media_host: MediaHost,
-    plex_world: PlexWorld,
-    **overrides: object,
-) -> Settings:
+def download_overrides(
+    media_host: MediaHost, plex_world: PlexWorld, **overrides: object
+) -> dict[str, object]:
+    """Settings values for downloads against the media-host fake (a module's
+    ``settings_overrides``), into a fresh folder of the fake Plex's YouTube section."""
     section = plex_world.plex.section_by_title("YouTube")
     root = plex_world.plex.section_path(section) / f"t-{uuid.uuid4().hex[:8]}"
     values: dict[str, object] = {
@@ -82,15 +82,7 @@ def download_settings(
         "download_stale_seconds": 10,
     }
     values.update(overrides)
-    return make_settings(tmp_path / "data", database_url, **values)
-
-
-def purging(settings: Settings) -> Iterator[Settings]:
-    """Yields the settings, then empties the run's Redis namespace (queue, limits), as the
-    suite's own ``settings`` fixture does: user ids restart at 1 in every test."""
-    yield settings
-    if settings.redis_url:
-        backends.purge_redis_namespace(settings.redis_url, settings.redis_namespace)
+    return values
 
 
 async def wait_for(
@@ -110,8 +102,8 @@ async def wait_for(
 async def api_post(
     client: httpx.AsyncClient, path: str, json: dict[str, Any] | None = None
 ) -> httpx.Response:
-    token = await csrf_token(client, "/downloads")
-    return await client.post(path, json=json, headers={"X-CSRF-Token": token})
+    await send_csrf(client, "/downloads")
+    return await client.post(path, json=json)
 
 
 async def start(client: httpx.AsyncClient, url: str, quality: str = "best") -> dict[str, Any]:

@@ -3,14 +3,14 @@
 MediaNest's real Overseerr client reaches the fake through an in-process ASGI transport that
 records every call (so tests can see ``X-API-User``), posters come from the fake's TMDB images,
 and the fake's webhook agent posts into the MediaNest app itself. Test modules import the
-``settings`` override and the ``overseerr`` fixture (``settings_with_overseerr``,
+``settings_overrides`` override and the ``overseerr`` fixture (``overseerr_overrides``,
 ``overseerr_world``) from here.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,8 @@ from medianest.integrations.overseerr.fake import OverseerrFakeState, create_app
 from medianest.integrations.overseerr.fake_catalog import CatalogItem
 from medianest.persistence.models import MediaRequest, Notification, User
 from medianest.services.requests import RequestsService
-from tests.conftest import Login, make_settings
-from tests.support import backends
-from tests.support.signin import csrf_token
+from tests.conftest import make_settings
+from tests.support.wire import Recorder
 
 SECRET = "Bearer overseerr-hook-7f3a9c"
 FAKE_URL = "http://overseerr.test"
@@ -38,23 +37,9 @@ WEBHOOK_URL = "http://testserver/api/v1/webhooks/overseerr"
 OWNER_ID, ALICE_ID, BOB_ID = 1, 2, 3  # Overseerr user ids of the demo people
 
 
-class Recorder(httpx.AsyncBaseTransport):
-    """Passes calls to the fake and keeps them, to see what went over the wire."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-    def posts(self, path: str = "/api/v1/request") -> list[httpx.Request]:
-        return [r for r in self.requests if r.method == "POST" and r.url.path == path]
-
-
-def requests_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
+def overseerr_settings(**overrides: Any) -> dict[str, Any]:
+    """Settings values that point MediaNest at the fake Overseerr."""
+    return {
         "overseerr_url": FAKE_URL,
         "overseerr_api_key": identities.OVERSEERR_API_KEY,
         "overseerr_webhook_secret": SECRET,
@@ -62,23 +47,16 @@ def requests_settings(data_dir: Path, database_url: str, **overrides: Any) -> Se
         "requests_timeout_seconds": 2.0,
         **overrides,
     }
-    return make_settings(data_dir, database_url, **values)
 
 
-async def person(login: Login, who: str) -> httpx.AsyncClient:
-    """A signed-in client that also sends the CSRF header (cookie-authenticated API calls)."""
-    http = await login(who)
-    http.headers["X-CSRF-Token"] = await csrf_token(http, "/account")
-    return http
+def requests_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    return make_settings(data_dir, database_url, **overseerr_settings(**overrides))
 
 
-@pytest.fixture(name="settings")
-def settings_with_overseerr(tmp_path: Path, database_url: str) -> Iterator[Settings]:
-    """Overrides the suite's ``settings`` in the modules that import it."""
-    configured = requests_settings(tmp_path / "data", database_url)
-    yield configured
-    if configured.redis_url:
-        backends.purge_redis_namespace(configured.redis_url, configured.redis_namespace)
+@pytest.fixture(name="settings_overrides")
+def overseerr_overrides() -> dict[str, Any]:
+    """Overrides the suite's ``settings_overrides`` in the modules that import it."""
+    return overseerr_settings()
 
 
 @dataclass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +13,10 @@ import httpx
 from medianest.integrations.plextv.fake import PlexTvFakeState
 
 CSRF_IN_FORM = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_HEADER = "X-CSRF-Token"
+ADMIN_PASSWORD = "correct-horse-battery-staple"
+
+Login = Callable[[str], Awaitable[httpx.AsyncClient]]
 
 
 def csrf_from(html: str) -> str:
@@ -57,3 +63,32 @@ async def sign_in_local(client: httpx.AsyncClient, username: str, password: str)
     return await client.post(
         "/signin/local", data={"username": username, "password": password, "csrf_token": token}
     )
+
+
+async def sign_in_admin(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Signs ``client`` in as the local admin (the suite's ``ADMIN_PASSWORD``)."""
+    response = await sign_in_local(client, "admin", ADMIN_PASSWORD)
+    assert response.status_code == 303, response.text
+    return client
+
+
+@asynccontextmanager
+async def admin_client(
+    base_url: str = "http://testserver", transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in as the local admin, for an app the ``login`` fixture does not serve."""
+    async with httpx.AsyncClient(base_url=base_url, transport=transport, timeout=10) as http:
+        yield await sign_in_admin(http)
+
+
+async def send_csrf(client: httpx.AsyncClient, page: str = "/account") -> httpx.AsyncClient:
+    """Makes the client send its CSRF header on every call from now on. The token is the keyed
+    digest of the browser cookie, which never changes, so it is read from ``page`` only once."""
+    if CSRF_HEADER not in client.headers:
+        client.headers[CSRF_HEADER] = await csrf_token(client, page)
+    return client
+
+
+async def api_client(login: Login, who: str) -> httpx.AsyncClient:
+    """``await login(who)`` that also sends the CSRF header (cookie-authenticated API calls)."""
+    return await send_csrf(await login(who))

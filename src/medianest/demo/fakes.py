@@ -5,16 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from medianest.demo import identities
 from medianest.integrations.fakekit import ASGIApp
+
+
+class FakeState(Protocol):
+    def close(self) -> None:
+        """Stops whatever the fake runs in the background."""
 
 
 @dataclass(frozen=True)
 class ServedFake:
     app: ASGIApp
     notes: list[tuple[str, str]]  # (label, value) printed after start; "/..." values are URL paths
-    close: Callable[[], None]
+    state: FakeState
+
+    def close(self) -> None:
+        self.state.close()
 
 
 def _plextv(seed: int, credential: str | None, cache: Path) -> ServedFake:
@@ -27,7 +36,7 @@ def _plextv(seed: int, credential: str | None, cache: Path) -> ServedFake:
         ("sign-in page", "/auth"),
         ("accounts", ", ".join(a.username for a in identities.ACCOUNTS)),
     ]
-    return ServedFake(create_app(state), notes, lambda: None)
+    return ServedFake(create_app(state), notes, state)
 
 
 def _plex(seed: int, credential: str | None, cache: Path) -> ServedFake:
@@ -41,7 +50,7 @@ def _plex(seed: int, credential: str | None, cache: Path) -> ServedFake:
         ("sections", "/library/sections"),
         ("media folder on disk", f"file://{state.media_root}"),
     ]
-    return ServedFake(create_app(state), notes, lambda: None)
+    return ServedFake(create_app(state), notes, state)
 
 
 def _overseerr(seed: int, credential: str | None, cache: Path) -> ServedFake:
@@ -51,7 +60,7 @@ def _overseerr(seed: int, credential: str | None, cache: Path) -> ServedFake:
     if credential:
         state.api_key = credential
     notes = [("API key", state.api_key), ("API", "/api/v1/status")]
-    return ServedFake(create_app(state), notes, state.stop_progress)
+    return ServedFake(create_app(state), notes, state)
 
 
 def _kuma(seed: int, credential: str | None, cache: Path) -> ServedFake:
@@ -66,7 +75,7 @@ def _kuma(seed: int, credential: str | None, cache: Path) -> ServedFake:
         ("heartbeats", f"/api/status-page/heartbeat/{identities.UPTIME_KUMA_SLUG}"),
         ("metrics API key", credential or identities.UPTIME_KUMA_API_KEY),
     ]
-    return ServedFake(create_app(state), notes, state.close)
+    return ServedFake(create_app(state), notes, state)
 
 
 def _media(seed: int, credential: str | None, cache: Path) -> ServedFake:
@@ -74,7 +83,7 @@ def _media(seed: int, credential: str | None, cache: Path) -> ServedFake:
 
     state = MediaHostFakeState.demo(seed, media_cache_dir=cache / "media-cache")
     notes = [(label, path) for label, path in state.urls("").items()]
-    return ServedFake(create_app(state), notes, lambda: None)
+    return ServedFake(create_app(state), notes, state)
 
 
 FAKES: dict[str, Callable[[int, str | None, Path], ServedFake]] = {

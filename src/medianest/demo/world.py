@@ -91,8 +91,8 @@ class DemoWorld:
         return self.servers[name].url
 
     def stop(self) -> None:
-        self.overseerr.stop_progress()
-        self.kuma.close()
+        for state in (self.plextv, self.plex, self.overseerr, self.kuma, self.media):
+            state.close()
         for server in self.servers.values():
             server.stop()
         self.servers.clear()

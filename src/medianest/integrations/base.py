@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
+from urllib.parse import quote, urlencode
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from medianest.observability.logging import get_logger
 
@@ -24,6 +26,16 @@ log = get_logger(__name__)
 
 Clock = Callable[[], float]
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+M = TypeVar("M", bound=BaseModel)
+
+
+def with_query(path: str, params: Mapping[str, object] | None) -> str:
+    """``path?k=v&...`` with every value fully percent-encoded (``%20`` for a space, never
+    ``+``, which some servers' validators refuse); None values are left out."""
+    pairs = [(k, str(v)) for k, v in (params or {}).items() if v is not None]
+    if not pairs:
+        return path
+    return f"{path}?{urlencode(pairs, quote_via=quote, safe='')}"
 
 
 class IntegrationError(Exception):
@@ -134,28 +146,35 @@ class HttpPolicy:
     breaker_cooldown: float = 30.0
 
 
-@dataclass
 class ServiceHttp:
     """An httpx client bound to one service's base URL, with the shared failure handling.
 
     Subclass-free on purpose: each integration's ``client.py`` builds one and maps the service's
-    own status codes and bodies to typed results.
+    own status codes and bodies to typed results. None for ``policy`` or ``clock`` means the
+    defaults, so clients pass their optional arguments straight through.
     """
 
-    service: str
-    base_url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    policy: HttpPolicy = field(default_factory=HttpPolicy)
-    transport: httpx.AsyncBaseTransport | None = None
-    clock: Clock = time.monotonic
-    availability: Availability = field(default_factory=Availability)
-    breaker: CircuitBreaker = field(init=False)
-    _client: httpx.AsyncClient | None = field(default=None, init=False)
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        policy: HttpPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.service = service
+        self.base_url = base_url
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.policy = policy if policy is not None else HttpPolicy()
+        self.transport = transport
+        self.clock: Clock = clock if clock is not None else time.monotonic
+        self.availability = Availability()
         self.breaker = CircuitBreaker(
             self.policy.breaker_threshold, self.policy.breaker_cooldown, self.clock
         )
+        self._client: httpx.AsyncClient | None = None
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -218,10 +237,10 @@ class ServiceHttp:
         if self.availability.failed(error):
             log.warning("service unavailable", service=self.service, reason=error.message)
 
-    def reject_credentials(self, response: httpx.Response) -> CredentialsRejected:
-        error = CredentialsRejected(
-            self.service, "the credentials were refused", status=response.status_code
-        )
+    def reject_credentials(
+        self, response: httpx.Response, message: str = "the credentials were refused"
+    ) -> CredentialsRejected:
+        error = CredentialsRejected(self.service, message, status=response.status_code)
         self.availability.failed(error)
         return error
 
@@ -230,6 +249,34 @@ class ServiceHttp:
         self.breaker.record_failure()
         self.availability.failed(error)
         return error
+
+    def json(self, response: httpx.Response, what: str = "the body") -> Any:
+        """The decoded JSON body, or :meth:`bad_response` when it is not JSON."""
+        try:
+            return response.json()
+        except ValueError:
+            raise self.bad_response(f"{what} is not JSON") from None
+
+    def parse(self, model: type[M], data: Any, what: str) -> M:
+        """``data`` as ``model``, or :meth:`bad_response` (without the validation text, which
+        may quote a secret) when it has another shape."""
+        try:
+            return model.model_validate(data)
+        except ValidationError:
+            raise self.bad_response(f"{what} has an unexpected shape") from None
+
+    def parse_each(self, model: type[M], items: list[Any], what: str) -> list[M]:
+        """Every entry that parses: one odd entry (a newer server's shape) must not hide the
+        whole list. Only the count of skipped entries is logged, never their text."""
+        parsed: list[M] = []
+        for item in items:
+            try:
+                parsed.append(model.model_validate(item))
+            except ValidationError:
+                continue
+        if skipped := len(items) - len(parsed):
+            log.warning("skipped malformed entries", service=self.service, what=what, count=skipped)
+        return parsed
 
 
 class ServiceClient:

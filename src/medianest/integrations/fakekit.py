@@ -39,6 +39,8 @@ class Faults:
     with 500, then recovers. ``garbage`` answers 200 with a body that is not the promised format.
     ``revoked`` is read by each fake's own auth check, because each service rejects a bad
     credential differently (plex.tv and Plex 401, Overseerr 403, Kuma 401 with a challenge).
+    Requests for ``exempt_paths``, or for a path starting with one of ``exempt_prefixes``, are
+    never faulted (a fake's own test and demo controls).
     """
 
     down: bool = False
@@ -47,6 +49,10 @@ class Faults:
     garbage: bool = False
     revoked: bool = False
     exempt_paths: set[str] = field(default_factory=set)
+    exempt_prefixes: tuple[str, ...] = ()
+
+    def exempt(self, path: str) -> bool:
+        return path in self.exempt_paths or path.startswith(self.exempt_prefixes)
 
     def reset(self) -> None:
         self.down = False
@@ -64,7 +70,7 @@ class FaultMiddleware:
         self.faults = faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in self.faults.exempt_paths:
+        if scope["type"] != "http" or self.faults.exempt(str(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return
         faults = self.faults

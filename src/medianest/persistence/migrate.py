@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from medianest.persistence.engine import create_short_lived_engine
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -36,6 +38,15 @@ async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     await _run(engine, "upgrade", revision)
+
+
+async def upgrade_url(url: str, revision: str = "head") -> None:
+    """Upgrades the database at ``url`` (an async driver URL) on a throwaway engine."""
+    engine = create_short_lived_engine(url)
+    try:
+        await upgrade(engine, revision)
+    finally:
+        await engine.dispose()
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "-1") -> None:

@@ -78,13 +78,17 @@ async def revoke(db: AsyncSession, actor: Actor, owner_id: int, token_id: int) -
 async def resolve(db: AsyncSession, secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    row = await db.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest(secret), ApiToken.revoked_at.is_(None))
-    )
-    if row is None:
+    found = (
+        await db.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == digest(secret), ApiToken.revoked_at.is_(None))
+        )
+    ).first()
+    if found is None:
         return None
-    user = await db.get(User, row.user_id)
-    if user is None or user.status != Status.ACTIVE:
+    row, user = found
+    if user.status != Status.ACTIVE:
         return None
     now = utcnow()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

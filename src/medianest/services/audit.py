@@ -11,11 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from medianest.domain.users import Actor
-from medianest.observability.logging import SECRET_KEY_PATTERN, get_logger
+from medianest.observability.logging import REDACTED, SECRET_KEY_PATTERN, get_logger
 from medianest.persistence.models import AuditEntry
 
 log = get_logger(__name__)
-REDACTED = "[redacted]"
 
 
 def scrub(details: dict[str, Any]) -> dict[str, Any]:

@@ -7,10 +7,12 @@ to their own, and another person's job looks like it does not exist.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.interfaces import ORMOption
 
 from medianest.domain.download_safety import item_stem
 from medianest.domain.downloads import (
@@ -52,10 +54,16 @@ class DownloadActions:
         self.integrations = integrations
 
     async def visible(
-        self, db: AsyncSession, actor: Actor, job_id: int, *, lock: bool = False
+        self,
+        db: AsyncSession,
+        actor: Actor,
+        job_id: int,
+        *,
+        lock: bool = False,
+        options: Sequence[ORMOption] = (),
     ) -> DownloadJob:
         """The job, if this person may see it; otherwise NotFound (the same for "not there")."""
-        job = await db.get(DownloadJob, job_id, with_for_update=lock)
+        job = await db.get(DownloadJob, job_id, with_for_update=lock, options=options)
         if job is None or (not actor.is_admin and job.user_id != actor.user_id):
             raise NotFound("No such download.")
         return job
@@ -73,10 +81,7 @@ class DownloadActions:
             )
 
     async def _publish(self, job_id: int, user_id: int) -> dict[str, Any]:
-        async with self.sessions() as db:
-            data = await view.load_view(db, job_id)
-        if data is not None:
-            await view.publish(self.bus, view.EVENT_JOB, user_id, data)
+        data = await view.publish_job(self.sessions, self.bus, job_id, user_id)
         return data or {}
 
     async def cancel(self, actor: Actor, job_id: int) -> dict[str, Any]:

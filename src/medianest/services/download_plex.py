@@ -182,10 +182,7 @@ class DownloadPlex:
         if key and self.invalidate_section and (self.config.plex_section or "").isdigit():
             await self.invalidate_section(int(self.config.plex_section or 0))
         await notifications.deliver(self.sessions, self.bus, [user_id], note)
-        async with self.sessions() as db:
-            data = await view.load_view(db, job_id)
-        if data is not None:
-            await view.publish(self.bus, view.EVENT_JOB, user_id, data)
+        await view.publish_job(self.sessions, self.bus, job_id, user_id)
 
 
 def finished_note(job: DownloadJob) -> notifications.NewNotification:

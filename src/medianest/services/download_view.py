@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.domain.downloads import ACTIVE, ITEM_GOOD, ItemState, JobState, PlexState, percent
 from medianest.domain.events import AUDIENCE_ADMINS, Event, for_user
@@ -56,7 +58,10 @@ def totals(items: list[DownloadItem]) -> dict[str, Any]:
     }
 
 
-def job_view(job: DownloadJob, items: list[DownloadItem], owner: str) -> dict[str, Any]:
+def job_view(
+    job: DownloadJob, items: list[DownloadItem], owner: str, *, has_thumbnail: bool
+) -> dict[str, Any]:
+    """``has_thumbnail`` comes from the query: the thumbnail blob itself is deferred."""
     state = JobState(job.state)
     return {
         "id": job.id,
@@ -86,7 +91,7 @@ def job_view(job: DownloadJob, items: list[DownloadItem], owner: str) -> dict[st
                 else None
             ),
         },
-        "has_thumbnail": job.thumbnail is not None,
+        "has_thumbnail": has_thumbnail,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "totals": totals(items),
@@ -100,24 +105,49 @@ def job_view(job: DownloadJob, items: list[DownloadItem], owner: str) -> dict[st
 
 
 async def load_view(db: AsyncSession, job_id: int) -> dict[str, Any] | None:
-    row = (
+    views = await load_views(db, [job_id])
+    return views[0] if views else None
+
+
+async def load_views(db: AsyncSession, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The views of these jobs, in the order given; jobs that are gone are left out.
+    Two queries whatever the number of jobs (the jobs with their owners, then their items)."""
+    if not ids:
+        return []
+    rows = (
         await db.execute(
-            select(DownloadJob, User.display_name)
+            select(DownloadJob, User.display_name, DownloadJob.thumbnail.is_not(None))
             .join(User, User.id == DownloadJob.user_id)
-            .where(DownloadJob.id == job_id)
+            .where(DownloadJob.id.in_(ids))
         )
-    ).first()
-    if row is None:
-        return None
-    job, owner = row
-    items = list(
-        await db.scalars(
+    ).all()
+    found = {job.id: (job, owner, bool(has_thumbnail)) for job, owner, has_thumbnail in rows}
+    items: dict[int, list[DownloadItem]] = defaultdict(list)
+    if found:
+        for item in await db.scalars(
             select(DownloadItem)
-            .where(DownloadItem.job_id == job.id)
-            .order_by(DownloadItem.position)
-        )
-    )
-    return job_view(job, items, owner)
+            .where(DownloadItem.job_id.in_(list(found)))
+            .order_by(DownloadItem.job_id, DownloadItem.position)
+        ):
+            items[item.job_id].append(item)
+    views = []
+    for job_id in ids:
+        if job_id in found:
+            job, owner, has_thumbnail = found[job_id]
+            views.append(job_view(job, items[job_id], owner, has_thumbnail=has_thumbnail))
+    return views
+
+
+async def publish_job(
+    sessions: async_sessionmaker[AsyncSession], bus: EventBus, job_id: int, user_id: int
+) -> dict[str, Any] | None:
+    """Loads the job's view (in a session of its own) and sends it as a job event; the view,
+    or None when the job is gone (then nothing is sent)."""
+    async with sessions() as db:
+        data = await load_view(db, job_id)
+    if data is not None:
+        await publish(bus, EVENT_JOB, user_id, data)
+    return data
 
 
 async def publish(bus: EventBus, kind: str, user_id: int, data: dict[str, Any]) -> None:

@@ -230,10 +230,7 @@ class DownloadWorker:
         await self.enqueue_work()
 
     async def _publish_job(self, job_id: int, user_id: int) -> None:
-        async with self.sessions() as db:
-            data = await view.load_view(db, job_id)
-        if data is not None:
-            await view.publish(self.bus, view.EVENT_JOB, user_id, data)
+        await view.publish_job(self.sessions, self.bus, job_id, user_id)
 
 
 async def settle_job(db: AsyncSession, job: DownloadJob) -> JobState | None:

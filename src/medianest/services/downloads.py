@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import undefer
 
 from medianest.domain.download_safety import UnsafeUrl, job_folder
 from medianest.domain.downloads import JobState, Quality, parse_quality
@@ -29,9 +30,9 @@ from medianest.integrations.youtube.models import (
     Unsupported,
     YoutubeError,
 )
-from medianest.persistence.models import DownloadItem, DownloadJob, User
+from medianest.persistence.models import DownloadItem, DownloadJob
 from medianest.realtime.bus import EventBus
-from medianest.services import download_recovery
+from medianest.services import download_recovery, users
 from medianest.services import download_view as view
 from medianest.services.download_actions import DownloadActions
 from medianest.services.download_files import DownloadConfig
@@ -158,9 +159,7 @@ class DownloadService(DownloadActions):
     async def _insert(
         self, db: AsyncSession, actor: Actor, preview: Preview, waiting: str | None
     ) -> DownloadJob:
-        user = await db.get(User, actor.user_id)
-        if user is None:
-            raise NotFound("No such user.")
+        user = await users.get_user(db, actor.user_id)
         found = preview.resolved
         playlist = found.kind == "playlist"
         job = DownloadJob(
@@ -204,8 +203,7 @@ class DownloadService(DownloadActions):
             if not (everyone and actor.is_admin):
                 query = query.where(DownloadJob.user_id == actor.user_id)
             ids = list(await db.scalars(query))
-            views = [await view.load_view(db, job_id) for job_id in ids]
-        return [v for v in views if v is not None]
+            return await view.load_views(db, ids)
 
     async def get(self, actor: Actor, job_id: int) -> dict[str, Any]:
         async with self.sessions() as db:
@@ -224,7 +222,8 @@ class DownloadService(DownloadActions):
 
     async def thumbnail(self, actor: Actor, job_id: int) -> tuple[bytes, str] | None:
         async with self.sessions() as db:
-            job = await self.visible(db, actor, job_id)
+            # The blob is deferred (not loaded with every job read): this is the one read of it.
+            job = await self.visible(db, actor, job_id, options=[undefer(DownloadJob.thumbnail)])
             if not job.thumbnail:
                 return None
             return job.thumbnail, job.thumbnail_type or "image/jpeg"

@@ -26,6 +26,13 @@ from medianest.services.status import StatusCoordinator
 
 GRACE_SECONDS = 15.0
 
+# Which Integrations attribute holds each service's client, and the client's class.
+CLIENT_FIELDS: dict[str, tuple[str, type[ServiceClient]]] = {
+    "plex": ("plex", PlexServerClient),
+    "overseerr": ("overseerr", OverseerrClient),
+    "uptime_kuma": ("kuma", UptimeKumaClient),
+}
+
 
 @dataclass
 class LiveTargets:
@@ -41,27 +48,19 @@ class LiveTargets:
 
     async def apply(self, service: str, values: dict[str, str], *, rebuild: bool = True) -> None:
         """Uses ``values`` from now on; ``rebuild=False`` keeps the clients the container made."""
+        if rebuild and service in CLIENT_FIELDS:
+            attribute, kind = CLIENT_FIELDS[service]
+            client = build_client(service, values, self.client_id)
+            assert client is None or isinstance(client, kind)
+            self._retire(getattr(self.integrations, attribute))
+            setattr(self.integrations, attribute, client)
         if service == "plex" and rebuild:
-            plex = build_client(service, values, self.client_id)
-            assert plex is None or isinstance(plex, PlexServerClient)
-            self._retire(self.integrations.plex)
-            self.integrations.plex = plex
-            self.plex_server.reconnect(plex)
+            self.plex_server.reconnect(self.integrations.plex)
             if self.library_cache is not None:
                 await self.library_cache.invalidate_all()
         elif service == "overseerr":
-            if rebuild:
-                overseerr = build_client(service, values, self.client_id)
-                assert overseerr is None or isinstance(overseerr, OverseerrClient)
-                self._retire(self.integrations.overseerr)
-                self.integrations.overseerr = overseerr
             self.integrations.overseerr_webhook_secret = values.get("webhook_secret") or None
         elif service == "uptime_kuma":
-            if rebuild:
-                kuma = build_client(service, values, self.client_id)
-                assert kuma is None or isinstance(kuma, UptimeKumaClient)
-                self._retire(self.integrations.kuma)
-                self.integrations.kuma = kuma
             if self.status is not None:
                 secret = values.get("webhook_secret") or None
                 self.status.policy = dataclasses.replace(self.status.policy, webhook_secret=secret)
@@ -69,11 +68,9 @@ class LiveTargets:
             self._set_download_section(values.get("section") or None)
 
     def client(self, service: str) -> ServiceClient | None:
-        found: ServiceClient | None = {
-            "plex": self.integrations.plex,
-            "overseerr": self.integrations.overseerr,
-            "uptime_kuma": self.integrations.kuma,
-        }.get(service)
+        if service not in CLIENT_FIELDS:
+            return None
+        found: ServiceClient | None = getattr(self.integrations, CLIENT_FIELDS[service][0])
         return found
 
     def _set_download_section(self, section: str | None) -> None:

@@ -13,11 +13,10 @@ from enum import StrEnum
 from typing import Any
 
 from medianest.integrations.base import ServiceClient
+from medianest.observability.logging import REDACTED
 from medianest.services.integration_fields import ServiceSpec, Source, configured
 from medianest.services.integration_probe import Check
 from medianest.services.integration_store import Effective
-
-REDACTED = "[redacted]"
 
 
 class State(StrEnum):

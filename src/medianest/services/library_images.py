@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from medianest.integrations.base import IntegrationError
 from medianest.integrations.base import NotFound as PlexNotFound
 from medianest.integrations.plex.client_wire import check_image_path
 from medianest.observability.logging import get_logger
+from medianest.services.files import PART_PREFIX, write_atomically
 from medianest.services.integrations import Integrations
 
 log = get_logger(__name__)
@@ -100,11 +100,7 @@ class ImageStore:
     def _write(self, name: str, data: bytes, content_type: str) -> None:
         file = self._file(name, EXTENSIONS.get(content_type, ".jpg"))
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=file.parent, prefix=".part-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(temp, file)
+            write_atomically(file, data)
         except OSError as exc:  # a full or read-only disk costs the cache, not the image
             log.warning("cannot cache a library image", error=str(exc)[:200])
             return
@@ -125,7 +121,7 @@ class ImageStore:
             if not folder.is_dir():
                 continue
             for entry in os.scandir(folder.path):
-                if entry.name.startswith(".part-"):
+                if entry.name.startswith(PART_PREFIX):
                     continue
                 with contextlib.suppress(OSError):
                     if entry.is_file():

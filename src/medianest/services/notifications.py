@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.domain.events import Event, for_user
+from medianest.domain.links import local_path
 from medianest.persistence.models import Notification
 from medianest.persistence.types import utcnow
 from medianest.realtime.bus import EventBus
@@ -28,9 +29,8 @@ class NewNotification:
 
 def _link(value: str | None) -> str | None:
     """Only local paths: a notification never links off-site."""
-    if value and value.startswith("/") and not value.startswith("//"):
-        return value[:500]
-    return None
+    path = local_path(value)
+    return path[:500] if path else None
 
 
 def add(db: AsyncSession, user_ids: Iterable[int], note: NewNotification) -> list[Notification]:

@@ -9,8 +9,6 @@ the picture does, so a cached file never goes stale and browsers may keep it for
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import httpx
 from medianest.domain.errors import NotFound, ServiceDown
 from medianest.domain.requests import POSTER_SIZES, poster_name
 from medianest.observability.logging import get_logger
+from medianest.services.files import write_atomically
 
 log = get_logger(__name__)
 
@@ -86,7 +85,7 @@ class PosterCache:
         except httpx.HTTPError as exc:
             log.warning("poster fetch failed", size=size, name=name, reason=type(exc).__name__)
             raise ServiceDown("the image host is not answering") from exc
-        await asyncio.to_thread(_write_atomically, target, bytes(body))
+        await asyncio.to_thread(write_atomically, target, bytes(body))
 
     def prune(self, keep: int = MAX_FILES) -> int:
         """Drop the least recently written posters beyond ``keep`` files; returns how many."""
@@ -99,15 +98,3 @@ class PosterCache:
         for path in extra:
             path.unlink(missing_ok=True)
         return len(extra)
-
-
-def _write_atomically(target: Path, body: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(body)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -8,24 +8,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from medianest.domain.errors import Conflict, NotFound, PermissionDenied
+from medianest.domain.errors import Conflict, PermissionDenied
 from medianest.domain.requests import RequestState, state_named
 from medianest.domain.users import Actor
 from medianest.integrations.base import NotFound as RemoteNotFound
 from medianest.integrations.base import Refused
-from medianest.persistence.models import MediaRequest, User
+from medianest.persistence.models import MediaRequest
 from medianest.realtime.bus import EventBus
-from medianest.services import audit, request_accounts
+from medianest.services import audit, request_accounts, users
 from medianest.services.request_common import OverseerrGate, publish_change
 from medianest.services.request_queries import visible_request
-
-
-async def db_user(sessions: async_sessionmaker[AsyncSession], user_id: int) -> User:
-    async with sessions() as db:
-        user = await db.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
 
 
 async def withdraw(
@@ -42,7 +34,8 @@ async def withdraw(
     if row.overseerr_request_id is not None:
         acting = None
         if row.user_id == actor.user_id:
-            user = await db_user(sessions, row.user_id)
+            async with sessions() as db:
+                user = await users.get_user(db, row.user_id)
             acting = await request_accounts.overseerr_user_id(sessions, gate, user)
         try:
             async with gate.calling() as client:

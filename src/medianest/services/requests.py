@@ -8,6 +8,7 @@ committed before the live event goes out.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -43,7 +44,7 @@ from medianest.observability.logging import get_logger
 from medianest.persistence.models import MediaRequest, User
 from medianest.persistence.types import utcnow
 from medianest.realtime.bus import EventBus
-from medianest.services import request_accounts
+from medianest.services import request_accounts, users
 from medianest.services.integrations import Integrations
 from medianest.services.live_settings import LiveSettings
 from medianest.services.ratelimit import Limiter, adjustable_per_minutes
@@ -131,15 +132,12 @@ class RequestsService:
         """Repair what webhooks missed; ``due_only``: only rows not synced for an interval."""
         every = self.sync_every if due_only else timedelta(0)
         report = await reconcile(self.sessions, self.bus, self.gate, older_than=every)
-        self.posters.prune()
+        await asyncio.to_thread(self.posters.prune)
         return report
 
     async def _user(self, actor: Actor) -> User:
         async with self.sessions() as db:
-            user = await db.get(User, actor.user_id) if actor.user_id else None
-        if user is None:
-            raise NotFound("No such user.")
-        return user
+            return await users.get_user(db, actor.user_id)
 
     async def readiness(self, actor: Actor) -> Readiness:
         try:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from medianest.config import Settings
 from medianest.domain.users import Status
 from medianest.persistence.models import User, UserSession
 from medianest.persistence.types import utcnow
@@ -33,6 +34,15 @@ class SessionPolicy:
     sliding: timedelta
     absolute: timedelta
     live: LiveSettings | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, live: LiveSettings | None = None) -> SessionPolicy:
+        """The configured lifetimes (the maximum is never shorter than the sliding lifetime)."""
+        return cls(
+            sliding=timedelta(days=settings.session_days),
+            absolute=timedelta(days=max(settings.session_max_days, settings.session_days)),
+            live=live,
+        )
 
     async def now(self) -> SessionPolicy:
         """The policy in force right now."""
@@ -75,17 +85,23 @@ async def resolve(db: AsyncSession, token: str, policy: SessionPolicy) -> Active
     """The signed-in user behind a cookie, extending the session; None when it is not valid."""
     if not token or len(token) > 200:
         return None
-    row = await db.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
-    if row is None:
+    found = (
+        await db.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.token_hash == digest(token))
+        )
+    ).first()
+    if found is None:
         return None
+    row, user = found
     now = utcnow()
     policy = await policy.now()
     idle_end = row.last_seen_at + policy.sliding  # a lifetime lowered since counts at once
     if row.expires_at <= now or row.absolute_expires_at <= now or idle_end <= now:
         await db.delete(row)
         return None
-    user = await db.get(User, row.user_id)
-    if user is None or user.status != Status.ACTIVE:
+    if user.status != Status.ACTIVE:
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now

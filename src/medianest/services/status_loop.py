@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
-import socket
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from medianest.observability.logging import get_logger
+from medianest.services.download_claims import worker_identity
 from medianest.services.lease import DatabaseLease
 from medianest.services.status import StatusCoordinator
 
@@ -27,15 +25,11 @@ PRUNE_EVERY_S = 3600.0
 JITTER = 0.1
 
 
-def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 @dataclass
 class StatusLoop:
     coordinator: StatusCoordinator
     rng: random.Random = field(default_factory=random.Random)
-    holder: str = field(default_factory=holder_id)
+    holder: str = field(default_factory=worker_identity)
     _task: asyncio.Task[None] | None = None
     _lease: DatabaseLease | None = None
     _loop_failing: bool = False

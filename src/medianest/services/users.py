@@ -27,14 +27,19 @@ def require_admin(actor: Actor) -> None:
         raise PermissionDenied("Only an admin can do that.")
 
 
+async def get_user(db: AsyncSession, user_id: int | None) -> User:
+    """The user with this id, or NotFound (also for no id, as a system actor has)."""
+    user = await db.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
 async def get_visible(db: AsyncSession, actor: Actor, user_id: int) -> User:
     """A user record: admins see everyone, users only themselves (others look like 404)."""
     if not actor.is_admin and actor.user_id != user_id:
         raise NotFound("No such user.")
-    user = await db.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
+    return await get_user(db, user_id)
 
 
 async def search(
@@ -80,10 +85,7 @@ async def _active_admins(db: AsyncSession) -> int:
 
 async def _target(db: AsyncSession, actor: Actor, user_id: int) -> User:
     require_admin(actor)
-    user = await db.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
+    return await get_user(db, user_id)
 
 
 async def approve(db: AsyncSession, actor: Actor, user_id: int) -> User:

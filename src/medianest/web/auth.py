@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from medianest.domain.links import local_path
 from medianest.domain.users import Actor, Role
 from medianest.persistence.models import User
 from medianest.services import api_tokens, sessions
@@ -94,9 +95,7 @@ async def require_admin(viewer: Viewer = Depends(require_viewer)) -> Viewer:
 
 def safe_next(value: str | None) -> str:
     """Only local paths: never an open redirect to another site."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/"
-    return value
+    return local_path(value) or "/"
 
 
 def install_auth_handlers(app: FastAPI) -> None:

@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from medianest.web.deps import container_of
-from medianest.web.security import SESSION_COOKIE
+from medianest.web.security import SESSION_COOKIE, cookie_flags
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
@@ -19,18 +19,12 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
         SESSION_COOKIE,
         token,
         max_age=days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
+        **cookie_flags(settings.secure_cookies),
     )
 
 
 def clear_session_cookie(request: Request, response: Response) -> None:
     response.delete_cookie(
         SESSION_COOKIE,
-        httponly=True,
-        samesite="lax",
-        secure=container_of(request).settings.secure_cookies,
-        path="/",
+        **cookie_flags(container_of(request).settings.secure_cookies),
     )

@@ -9,6 +9,7 @@ bearer API token carry no ambient credentials and need none, nor do webhooks (sh
 from __future__ import annotations
 
 from http.cookies import SimpleCookie
+from typing import Literal, TypedDict
 from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
@@ -41,7 +42,14 @@ def csrf_token(request: Request) -> str:
     return csrf_token_for(request.app.state.secret_key, browser_id(request))
 
 
-def cookie_flags(secure: bool) -> dict[str, object]:
+class CookieFlags(TypedDict):
+    httponly: bool
+    samesite: Literal["lax"]
+    secure: bool
+    path: str
+
+
+def cookie_flags(secure: bool) -> CookieFlags:
     return {"httponly": True, "samesite": "lax", "secure": secure, "path": "/"}
 
 
@@ -84,7 +92,7 @@ class BrowserCsrfMiddleware:
                     BROWSER_COOKIE,
                     current,
                     max_age=BROWSER_COOKIE_DAYS * 86400,
-                    **cookie_flags(self.secure),  # type: ignore[arg-type]
+                    **cookie_flags(self.secure),
                 )
                 headers = MutableHeaders(scope=message)
                 for name, value in response.raw_headers:

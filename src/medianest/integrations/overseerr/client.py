@@ -11,13 +11,11 @@ body; when acting as a user, one probe without ``X-API-User`` tells the two apar
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr
 
 from medianest.integrations.base import (
     Clock,
@@ -26,6 +24,7 @@ from medianest.integrations.base import (
     Refused,
     ServiceClient,
     ServiceHttp,
+    with_query,
 )
 from medianest.integrations.overseerr.models import (
     MediaRequestInfo,
@@ -39,7 +38,6 @@ from medianest.integrations.overseerr.models import (
     TvDetails,
     UserPage,
 )
-from medianest.observability.logging import get_logger
 
 __all__ = [
     "AlreadyRequested",
@@ -49,8 +47,6 @@ __all__ = [
     "QuotaExceeded",
     "api_base",
 ]
-
-log = get_logger(__name__)
 
 SERVICE = "overseerr"
 USER_PAGE = 100
@@ -77,12 +73,6 @@ def api_base(base_url: str) -> str:
     """``http://host:5055`` or ``.../api/v1``, both mean the same server."""
     base = base_url.rstrip("/")
     return base if base.endswith("/api/v1") else f"{base}/api/v1"
-
-
-def _query(**params: object) -> str:
-    """Every value fully percent-encoded: the validator 400s on ``+`` for a space (§3.2)."""
-    pairs = [f"{k}={quote(str(v), safe='')}" for k, v in params.items() if v is not None]
-    return "?" + "&".join(pairs) if pairs else ""
 
 
 _DETAIL_MISS = {"movie": "Unable to retrieve movie.", "tv": "Unable to retrieve series."}
@@ -134,16 +124,16 @@ class OverseerrClient(ServiceClient):
             SERVICE,
             api_base(base_url),
             headers={"X-Api-Key": key, "Accept": "application/json"},
-            policy=policy or HttpPolicy(),
+            policy=policy,
             transport=_DetailMissTransport(transport or httpx.AsyncHTTPTransport()),
-            clock=clock or time.monotonic,
+            clock=clock,
         )
 
     # -- server ------------------------------------------------------------------------------
 
     async def status(self) -> ServerStatus:
         """Version and flavor guess (``/status`` is public, so this proves nothing about the key)."""
-        return self._parse(ServerStatus, await self._get("/status"), "the status")
+        return self._http.parse(ServerStatus, await self._get("/status"), "the status")
 
     async def test_connection(self) -> str:
         """For the admin's "Test" button: reachable *and* the key works, e.g. "Overseerr 1.33.2,
@@ -166,25 +156,26 @@ class OverseerrClient(ServiceClient):
         """Movies and shows for a free-text query; people and collections are left out."""
         if not query.strip():
             return SearchPage()
-        path = "/search" + _query(query=query, page=int(page), language=language)
+        # with_query encodes a space as %20: the validator 400s on ``+`` (§3.2)
+        path = with_query("/search", {"query": query, "page": int(page), "language": language})
         body = await self._get(path, as_user=as_user)
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
             raise self._http.bad_response("search results are not a list")
         hits = [r for r in body["results"] if isinstance(r, dict)]
         typed = [r for r in hits if r.get("mediaType") in ("movie", "tv")]
-        results = self._parse_each(SearchResult, typed, "search results")
+        results = self._http.parse_each(SearchResult, typed, "search results")
         page_data = {k: v for k, v in body.items() if k != "results"}
-        return self._parse(SearchPage, page_data, "the search page").model_copy(
+        return self._http.parse(SearchPage, page_data, "the search page").model_copy(
             update={"results": results}
         )
 
     async def movie(self, tmdb_id: int, *, as_user: int | None = None) -> MovieDetails:
         body = await self._get(f"/movie/{int(tmdb_id)}", as_user=as_user, what=f"movie {tmdb_id}")
-        return self._parse(MovieDetails, body, "the movie")
+        return self._http.parse(MovieDetails, body, "the movie")
 
     async def tv(self, tmdb_id: int, *, as_user: int | None = None) -> TvDetails:
         body = await self._get(f"/tv/{int(tmdb_id)}", as_user=as_user, what=f"series {tmdb_id}")
-        return self._parse(TvDetails, body, "the series")
+        return self._http.parse(TvDetails, body, "the series")
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -218,7 +209,7 @@ class OverseerrClient(ServiceClient):
         if response.status_code == 403 and message and "quota" in message.lower():
             raise QuotaExceeded(SERVICE, message, status=403)
         await self._check(response, as_user)
-        created = self._parse(MediaRequestInfo, self._json(response), "the new request")
+        created = self._http.parse(MediaRequestInfo, self._http.json(response), "the new request")
         return RequestResult(request=created)
 
     async def requests(
@@ -233,16 +224,21 @@ class OverseerrClient(ServiceClient):
     ) -> RequestPage:
         """One page, newest first. Filters: all, approved, available, pending, processing,
         unavailable, failed (Seerr adds completed, deleted); an unknown one is :class:`Refused`."""
-        path = "/request" + _query(
-            take=take, skip=skip, filter=filter, sort=sort, requestedBy=requested_by
-        )
+        params = {
+            "take": take,
+            "skip": skip,
+            "filter": filter,
+            "sort": sort,
+            "requestedBy": requested_by,
+        }
+        path = with_query("/request", params)
         body = await self._get(path, as_user=as_user)
         return self._page(RequestPage, MediaRequestInfo, body, "requests")
 
     async def request(self, request_id: int, *, as_user: int | None = None) -> MediaRequestInfo:
         path = f"/request/{int(request_id)}"
         body = await self._get(path, as_user=as_user, what=f"request {request_id}")
-        return self._parse(MediaRequestInfo, body, "the request")
+        return self._http.parse(MediaRequestInfo, body, "the request")
 
     async def delete_request(self, request_id: int, as_user: int | None = None) -> None:
         """Cancel a request; a normal user may only delete their own pending ones."""
@@ -260,13 +256,13 @@ class OverseerrClient(ServiceClient):
         path = f"/request/{int(request_id)}/{verb}"
         response = await self._http.request("POST", path, headers=_acting(as_user))
         await self._check(response, as_user, what=f"request {request_id}")
-        return self._parse(MediaRequestInfo, self._json(response), "the request")
+        return self._http.parse(MediaRequestInfo, self._http.json(response), "the request")
 
     # -- users -------------------------------------------------------------------------------
 
     async def users(self, take: int = USER_PAGE, skip: int = 0) -> UserPage:
         """Users in creation order; ``plex_id``/``email`` need the admin key (no ``as_user``)."""
-        body = await self._get("/user" + _query(take=take, skip=skip, sort="created"))
+        body = await self._get(with_query("/user", {"take": take, "skip": skip, "sort": "created"}))
         return self._page(UserPage, OverseerrUser, body, "users")
 
     async def find_user_by_plex_id(self, plex_id: int) -> OverseerrUser | None:
@@ -286,7 +282,7 @@ class OverseerrClient(ServiceClient):
     async def _get(self, path: str, *, as_user: int | None = None, what: str | None = None) -> Any:
         response = await self._http.request("GET", path, headers=_acting(as_user))
         await self._check(response, as_user, what=what)
-        return self._json(response)
+        return self._http.json(response)
 
     async def _check(
         self, response: httpx.Response, as_user: int | None, *, what: str | None = None
@@ -316,36 +312,12 @@ class OverseerrClient(ServiceClient):
         response = await self._http.request("GET", "/auth/me")
         return response.status_code != 403
 
-    def _json(self, response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise self._http.bad_response("the body is not JSON") from None
-
-    def _parse(self, model: type[M], body: Any, what: str) -> M:
-        try:
-            return model.model_validate(body)
-        except ValidationError:
-            raise self._http.bad_response(f"{what} has an unexpected shape") from None
-
-    def _parse_each(self, model: type[M], items: list[Any], what: str) -> list[M]:
-        """One odd entry (a newer server's shape) must not hide the whole list."""
-        parsed: list[M] = []
-        for item in items:
-            try:
-                parsed.append(model.model_validate(item))
-            except ValidationError:
-                continue
-        if skipped := len(items) - len(parsed):
-            log.warning("skipped malformed entries", service=SERVICE, what=what, count=skipped)
-        return parsed
-
     def _page(self, model: type[M], item: type[BaseModel], body: Any, what: str) -> M:
         """A ``{"pageInfo", "results"}`` page whose entries are parsed one by one."""
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):
             raise self._http.bad_response(f"{what} are not a page")
-        page = self._parse(model, {**body, "results": []}, what)
-        results = self._parse_each(item, body["results"], what)
+        page = self._http.parse(model, {**body, "results": []}, what)
+        results = self._http.parse_each(item, body["results"], what)
         return page.model_copy(update={"results": results})
 
 

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from medianest.integrations.fakekit import ASGIApp, FaultMiddleware, Receive, Scope, Send
+from medianest.integrations.fakekit import ASGIApp, FaultMiddleware
 
 from . import fake_json as out
 from .fake_admin import AdminApi
@@ -243,14 +243,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_app(state: OverseerrFakeState) -> ASGIApp:
-    """The fake as an ASGI app; ``/__fake__/`` controls bypass the fault switches."""
-    inner = Starlette(routes=_routes(state), exception_handlers={HTTPException: _not_found})
-    faulty = FaultMiddleware(inner, state.faults)
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and str(scope.get("path", "")).startswith("/__fake__/"):
-            await inner(scope, receive, send)
-        else:
-            await faulty(scope, receive, send)
-
-    return app
+    """The fake as an ASGI app; ``/__fake__/`` controls bypass the fault switches (the state's
+    :class:`~medianest.integrations.fakekit.Faults` exempt that prefix)."""
+    app = Starlette(routes=_routes(state), exception_handlers={HTTPException: _not_found})
+    return FaultMiddleware(app, state.faults)

@@ -68,7 +68,7 @@ class OverseerrFakeState:
         self.api_key = api_key
         self.flavor = flavor
         self._version: str | None = None
-        self.faults = Faults()
+        self.faults = Faults(exempt_prefixes=("/__fake__/",))  # test and demo controls
         self.catalog = catalog or Catalog()
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.plex_machine_id = identities.PLEX_MACHINE_ID
@@ -438,6 +438,10 @@ class OverseerrFakeState:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+    def close(self) -> None:
+        """Stops what runs in the background (the progress loop)."""
+        self.stop_progress()
 
     # -- demo -----------------------------------------------------------------------------
 

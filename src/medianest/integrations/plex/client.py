@@ -8,8 +8,6 @@ answers XML otherwise) and carries the ``X-Plex-*`` product headers; the token g
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
 from medianest.integrations.base import Clock, HttpPolicy, NotFound, ServiceClient, ServiceHttp
@@ -69,9 +67,9 @@ class PlexServerClient(ServiceClient):
             SERVICE,
             base_url.rstrip("/"),
             headers=headers,
-            policy=policy or HttpPolicy(),
+            policy=policy,
             transport=transport,
-            clock=clock or time.monotonic,
+            clock=clock,
         )
         self._http = http
         self._wire = PlexWire(http, token)
@@ -81,18 +79,18 @@ class PlexServerClient(ServiceClient):
     async def identity(self) -> ServerIdentity:
         """Who answers at the base URL; sends no token, so it is safe against an unknown URL."""
         box, _ = await self._wire.container("GET", "/identity", "the identity", auth=False)
-        return self._wire.parse(ServerIdentity, box, "the identity")
+        return self._http.parse(ServerIdentity, box, "the identity")
 
     async def server_info(self) -> ServerInfo:
         box, _ = await self._wire.container("GET", "/", "the server info")
-        return self._wire.parse(ServerInfo, box, "the server info")
+        return self._http.parse(ServerInfo, box, "the server info")
 
     # -- libraries -----------------------------------------------------------------------------
 
     async def sections(self) -> list[LibrarySection]:
         box, _ = await self._wire.container("GET", "/library/sections", "the library sections")
         entries = self._wire.entries(box, "Directory", "the library sections")
-        return self._wire.parse_many(LibrarySection, entries, "library sections")
+        return self._http.parse_each(LibrarySection, entries, "library sections")
 
     async def section_size(self, section_id: int, type: int | ItemType | None = None) -> int:
         """How many items (of ``type``) a section holds, without fetching any of them."""
@@ -132,7 +130,7 @@ class PlexServerClient(ServiceClient):
     async def genres(self, section_id: int) -> list[Tag]:
         path = f"/library/sections/{int(section_id)}/genre"
         box, _ = await self._wire.container("GET", path, "the library section")
-        return self._wire.parse_many(Tag, self._wire.entries(box, "Directory", "genres"), "genres")
+        return self._http.parse_each(Tag, self._wire.entries(box, "Directory", "genres"), "genres")
 
     async def item(self, rating_key: str) -> MediaItem | None:
         """An item with its details, or None when there is none (or the key cannot be one)."""
@@ -147,14 +145,14 @@ class PlexServerClient(ServiceClient):
         entries = self._wire.entries(box, "Metadata", "the item")
         if not entries:
             return None
-        return self._wire.parse(MediaItem, entries[0], "the item")
+        return self._http.parse(MediaItem, entries[0], "the item")
 
     async def children(self, rating_key: str) -> list[MediaItem]:
         """A show's seasons or a season's episodes (without the "All episodes" pseudo-entry)."""
         path = f"/library/metadata/{check_rating_key(rating_key)}/children"
         box, _ = await self._wire.container("GET", path, "the item", {"excludeAllLeaves": 1})
         entries = [e for e in self._wire.entries(box, "Metadata", "children") if "ratingKey" in e]
-        return self._wire.parse_many(MediaItem, entries, "children")
+        return self._http.parse_each(MediaItem, entries, "children")
 
     async def search(
         self, query: str, *, limit: int = 10, section_id: int | None = None
@@ -172,11 +170,11 @@ class PlexServerClient(ServiceClient):
         box, _ = await self._wire.container("GET", "/hubs/search", "the search", params)
         hubs: list[SearchHub] = []
         for hub in self._wire.entries(box, "Hub", "the search"):
-            items = self._wire.parse_many(
+            items = self._http.parse_each(
                 MediaItem, self._wire.entries(hub, "Metadata", "a search hub"), "search results"
             )
             data = {k: v for k, v in hub.items() if k != "Metadata"}
-            hubs.append(self._wire.parse(SearchHub, {**data, "items": items}, "a search hub"))
+            hubs.append(self._http.parse(SearchHub, {**data, "items": items}, "a search hub"))
         return hubs
 
     # -- collections ---------------------------------------------------------------------------
@@ -188,7 +186,7 @@ class PlexServerClient(ServiceClient):
             "GET", path, "the library section", {"type": _COLLECTION}
         )
         entries = self._wire.entries(box, "Metadata", "collections")
-        return self._wire.parse_many(Collection, entries, "collections")
+        return self._http.parse_each(Collection, entries, "collections")
 
     async def collection_items(self, rating_key: str, start: int = 0, size: int = 50) -> ItemPage:
         path = f"/library/collections/{check_rating_key(rating_key)}/children"
@@ -215,7 +213,7 @@ class PlexServerClient(ServiceClient):
         entries = self._wire.entries(box, "Metadata", "the new collection")
         if not entries:
             raise self._wire.http.bad_response("the new collection is missing")
-        return self._wire.parse(Collection, entries[0], "the new collection")
+        return self._http.parse(Collection, entries[0], "the new collection")
 
     async def add_to_collection(
         self, collection_rk: str, rating_keys: list[str], *, machine_identifier: str

@@ -1,8 +1,9 @@
 """Wire plumbing of the Plex Media Server client: requests, status mapping, JSON containers.
 
 Kept apart from :mod:`client` so the public methods read as "which endpoint, which model". The
-token travels only in the ``X-Plex-Token`` header; query strings are built here with ``%20`` for
-spaces (``quote(..., safe='')``), which every HTTP server decodes the same way, unlike ``+``.
+token travels only in the ``X-Plex-Token`` header; query strings are built by
+:func:`~medianest.integrations.base.with_query` with ``%20`` for spaces, which every HTTP server
+decodes the same way, unlike ``+``.
 """
 
 from __future__ import annotations
@@ -10,17 +11,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
-from medianest.integrations.base import NotFound, Refused, ServiceHttp
+from medianest.integrations.base import NotFound, Refused, ServiceHttp, with_query
 from medianest.integrations.plex.models import ItemPage, MediaItem
-from medianest.observability.logging import get_logger
-
-log = get_logger(__name__)
 
 SERVICE = "Plex"
 LIBRARY_ID = "com.plexapp.plugins.library"
@@ -30,7 +26,6 @@ _RATING_KEY = re.compile(r"[0-9]{1,12}")
 _IMAGE_PATH = re.compile(r"(?:/library/|/:/resources/)[A-Za-z0-9._\-/]*")
 _TITLE = re.compile(r"<title>([^<]{1,100})</title>", re.IGNORECASE)
 
-M = TypeVar("M", bound=BaseModel)
 Params = Mapping[str, str | int]
 
 
@@ -74,13 +69,6 @@ def normalize_folder(path: str) -> str:
     return path.replace("\\", "/").rstrip("/")
 
 
-def with_query(path: str, params: Params | None) -> str:
-    if not params:
-        return path
-    pairs = [(k, str(v)) for k, v in params.items()]
-    return f"{path}?{urlencode(pairs, quote_via=quote, safe='')}"
-
-
 class PlexWire:
     """Sends requests for :class:`~medianest.integrations.plex.client.PlexServerClient`."""
 
@@ -122,20 +110,11 @@ class PlexWire:
         """The ``MediaContainer`` object of a JSON answer, with the response for its headers."""
         response = await self.send(method, path, params, **kw)
         self.check(response, what)
-        try:
-            body = response.json()
-        except ValueError:
-            raise self.http.bad_response(f"{what}: the body is not JSON") from None
+        body = self.http.json(response, f"{what}: the body")
         box = body.get("MediaContainer") if isinstance(body, dict) else None
         if not isinstance(box, dict):
             raise self.http.bad_response(f"{what}: no MediaContainer")
         return box, response
-
-    def parse(self, model: type[M], data: Any, what: str) -> M:
-        try:
-            return model.model_validate(data)
-        except ValidationError:
-            raise self.http.bad_response(f"{what} has an unexpected shape") from None
 
     def entries(self, box: Mapping[str, Any], key: str, what: str) -> list[dict[str, Any]]:
         """The array ``key`` of a container (absent means empty, as PMS omits empty arrays)."""
@@ -144,24 +123,12 @@ class PlexWire:
             raise self.http.bad_response(f"{what}: {key} is not a list")
         return [e for e in value if isinstance(e, dict)]
 
-    def parse_many(self, model: type[M], entries: list[dict[str, Any]], what: str) -> list[M]:
-        """Every entry that parses; one malformed item must not hide a whole page."""
-        out: list[M] = []
-        for entry in entries:
-            try:
-                out.append(model.model_validate(entry))
-            except ValidationError:
-                continue
-        if skipped := len(entries) - len(out):
-            log.warning("skipped malformed Plex entries", service=SERVICE, what=what, count=skipped)
-        return out
-
     async def page(self, path: str, what: str, params: Params, start: int, size: int) -> ItemPage:
         """One page, paged by the server: ``start`` >= 0, ``size`` clamped to 1..MAX_PAGE_SIZE."""
         start, size = max(0, int(start)), min(MAX_PAGE_SIZE, max(1, int(size)))
         headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)}
         box, response = await self.container("GET", path, what, params, headers=headers)
-        items = self.parse_many(MediaItem, self.entries(box, "Metadata", what), "items")
+        items = self.http.parse_each(MediaItem, self.entries(box, "Metadata", what), "items")
         return ItemPage(
             items=items, total=self.total(box, response, start + len(items)), start=start
         )

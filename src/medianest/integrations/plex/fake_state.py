@@ -68,6 +68,9 @@ class PlexFakeState:
         self.images = ImageCache(maxsize=256)
         self.started_at = int(time.time())
 
+    def close(self) -> None:
+        """Nothing runs in the background here; every fake state has ``close()`` for the demo."""
+
     # ---------------------------------------------------------------- world builders
     @classmethod
     def demo(cls, seed: int = 1, media_root: str | Path | None = None) -> PlexFakeState:

@@ -11,15 +11,14 @@ A token plex.tv refuses belongs to one user, not to MediaNest, so it raises
 from __future__ import annotations
 
 import platform
-import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import SecretStr
 
 from medianest.integrations.base import (
     Clock,
@@ -32,19 +31,14 @@ from medianest.integrations.base import (
     Unavailable,
 )
 from medianest.integrations.plextv.models import Pin, PinStatus, PlexAccount, PlexResource
-from medianest.observability.logging import get_logger
 
 __all__ = ["PlexTvClient", "RateLimited", "build_auth_url", "find_server", "product_headers"]
-
-log = get_logger(__name__)
 
 SERVICE = "plex.tv"
 PIN_NOT_FOUND_CODE = 1020  # "Code not found or expired" [spec-old pins-id.yaml]
 DEFAULT_RETRY_AFTER = 5.0
 RESOURCES_QUERY = {"includeHttps": "1", "includeRelay": "1", "includeIPv6": "1"}
 MAX_RETRY_AFTER = 3600.0
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class RateLimited(Unavailable):
@@ -121,9 +115,9 @@ class PlexTvClient(ServiceClient):
             SERVICE,
             base_url.rstrip("/"),
             headers=product_headers(client_identifier, product, version, device_name),
-            policy=policy or HttpPolicy(),
+            policy=policy,
             transport=transport,
-            clock=clock or time.monotonic,
+            clock=clock,
         )
 
     # -- PIN sign-in ---------------------------------------------------------------------------
@@ -133,7 +127,7 @@ class PlexTvClient(ServiceClient):
         params = {"strong": "true" if strong else "false"}
         response = await self._send("POST", "/api/v2/pins", params=params)
         self._raise_for_status(response)
-        return self._parse(Pin, self._json(response), "the PIN")
+        return self._http.parse(Pin, self._http.json(response), "the PIN")
 
     async def check_pin(self, pin_id: int) -> PinStatus:
         """One poll. ``expired`` means plex.tv forgot the PIN (expired, denied or foreign)."""
@@ -141,7 +135,7 @@ class PlexTvClient(ServiceClient):
         if response.status_code == 404 and PIN_NOT_FOUND_CODE in _error_codes(response):
             return PinStatus(id=pin_id, expired=True)
         self._raise_for_status(response)
-        pin = self._parse(Pin, self._json(response), "the PIN")
+        pin = self._http.parse(Pin, self._http.json(response), "the PIN")
         return PinStatus(
             id=pin.id, code=pin.code, auth_token=pin.auth_token, expires_at=pin.expires_at
         )
@@ -162,24 +156,17 @@ class PlexTvClient(ServiceClient):
         """The account behind ``token``; :class:`CredentialsRejected` if plex.tv refuses it."""
         response = await self._send("GET", "/api/v2/user", token=token)
         self._raise_for_status(response, token_call=True)
-        return self._parse(PlexAccount, self._json(response), "the account")
+        return self._http.parse(PlexAccount, self._http.json(response), "the account")
 
     async def get_resources(self, token: str | SecretStr) -> list[PlexResource]:
         """Every device the account can reach; malformed entries are skipped, not fatal."""
         response = await self._send("GET", "/api/v2/resources", token=token, params=RESOURCES_QUERY)
         self._raise_for_status(response, token_call=True)
-        body = self._json(response)
+        body = self._http.json(response)
         if not isinstance(body, list):
             raise self._http.bad_response("the resources are not a list")
-        resources: list[PlexResource] = []
-        for entry in body:
-            try:
-                resources.append(PlexResource.model_validate(entry))
-            except ValidationError:
-                continue  # the error text may quote an access token: never log it
-        if skipped := len(body) - len(resources):
-            log.warning("skipped malformed plex.tv resources", service=SERVICE, count=skipped)
-        return resources
+        # parse_each never logs the validation text, which may quote an access token
+        return self._http.parse_each(PlexResource, body, "resources")
 
     async def ping(self, token: str | SecretStr) -> bool:
         """Keeps a token alive (§1.3); False when plex.tv no longer accepts it."""
@@ -188,7 +175,7 @@ class PlexTvClient(ServiceClient):
             self._raise_for_status(response, token_call=True)
         except CredentialsRejected:
             return False
-        body = self._json(response)
+        body = self._http.json(response)
         if not isinstance(body, dict) or "pong" not in body:
             raise self._http.bad_response("ping without pong")
         return body["pong"] is True
@@ -227,18 +214,6 @@ class PlexTvClient(ServiceClient):
         if 300 <= status < 400:
             raise self._http.bad_response(f"redirect ({status})")
         raise Refused(SERVICE, _error_message(response) or f"answered {status}", status=status)
-
-    def _json(self, response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise self._http.bad_response("the body is not JSON") from None
-
-    def _parse(self, model: type[M], body: Any, what: str) -> M:
-        try:
-            return model.model_validate(body)
-        except ValidationError:
-            raise self._http.bad_response(f"{what} has an unexpected shape") from None
 
 
 def _errors(response: httpx.Response) -> list[dict[str, Any]]:

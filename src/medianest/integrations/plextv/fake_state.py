@@ -105,6 +105,9 @@ class PlexTvFakeState:
         self.pin_polls: deque[tuple[float, int]] = deque(maxlen=1000)
         self._next_pin_id = 300_000_000 + self.rng.randrange(1_000_000)
 
+    def close(self) -> None:
+        """Nothing runs in the background here; every fake state has ``close()`` for the demo."""
+
     @classmethod
     def demo(
         cls,

@@ -11,9 +11,7 @@ Kuma caches ``/api/status-page/{slug}`` for up to 5 minutes and its heartbeat li
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -74,7 +72,7 @@ class UptimeKumaClient(ServiceClient):
             base_url.rstrip("/"),
             policy=policy or DEFAULT_POLICY,
             transport=transport,
-            clock=clock or time.monotonic,
+            clock=clock,
         )
 
     @property
@@ -96,7 +94,7 @@ class UptimeKumaClient(ServiceClient):
             raise NotFound(SERVICE, "no status page API here; is this Uptime Kuma?", status=404)
         self._raise_for_status(response)
         try:
-            return parse_status_page(self._json(response), slug)
+            return parse_status_page(self._http.json(response), slug)
         except ValueError:
             raise self._http.bad_response("the status page has an unexpected shape") from None
 
@@ -108,7 +106,7 @@ class UptimeKumaClient(ServiceClient):
         )
         self._raise_for_status(response)
         try:
-            return parse_heartbeats(self._json(response))
+            return parse_heartbeats(self._http.json(response))
         except ValueError:
             raise self._http.bad_response("the heartbeat list has an unexpected shape") from None
 
@@ -119,9 +117,7 @@ class UptimeKumaClient(ServiceClient):
         response = await self._get("/metrics", METRICS_ACCEPT, auth=self._auth)
         if response.status_code in (401, 403):
             what = "the API key was refused" if self._auth else "/metrics needs an API key"
-            error = CredentialsRejected(SERVICE, what, status=response.status_code)
-            self._http.availability.failed(error)
-            raise error
+            raise self._http.reject_credentials(response, what)
         self._raise_for_status(response)
         try:
             return parse_metrics(response.text)
@@ -205,12 +201,6 @@ class UptimeKumaClient(ServiceClient):
             raise NotFound(SERVICE, f"{response.request.url.path} not found", status=404)
         reason = _kuma_error(response) or f"answered {status}"
         raise Refused(SERVICE, reason, status=status)
-
-    def _json(self, response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError:
-            raise self._http.bad_response("the body is not JSON") from None
 
 
 def _kuma_error(response: httpx.Response) -> str | None:

@@ -149,6 +149,9 @@ class MediaHostFakeState:
         for video in self.videos.values():
             video.faults.reset()
 
+    def close(self) -> None:
+        """Nothing runs in the background here; every fake state has ``close()`` for the demo."""
+
     def effective_faults(self, video_id: str) -> MediaFaults:
         """A video's own switches win; the global ones fill in what it leaves unset."""
         own, common = self.videos[video_id].faults, self.media_faults

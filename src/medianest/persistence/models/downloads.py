@@ -35,7 +35,8 @@ class DownloadJob(Base):
     state: Mapped[str] = mapped_column(String(24), default="queued", index=True)
     # The folder of the files, relative to the download root ("alice/Cozy Cooking [PL1]").
     folder: Mapped[str] = mapped_column(String(1000))
-    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Deferred: loaded only where the image is served, not with every job read.
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     thumbnail_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     wait_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)

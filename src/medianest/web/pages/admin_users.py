@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medianest.domain.errors import DomainError
-from medianest.services import audit, runtime_settings, users
+from medianest.services import audit, users
+from medianest.web.api.admin_settings import live_of
 from medianest.web.auth import Viewer, page_context, require_admin
 from medianest.web.deps import container_of
+from medianest.web.request_helpers import int_param
 from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,13 +29,11 @@ async def _users_page(
 ) -> HTMLResponse:
     q = request.query_params.get("q", "")[:120]
     state = request.query_params.get("status") or None
-    page = _int(request.query_params.get("page"), 1)
+    page = int_param(request.query_params.get("page"))
     async with container_of(request).sessions() as db:
         found = await users.search(db, viewer.actor, q=q, status=state, page=page)
         everyone = await users.search(db, viewer.actor, size=200)
-        approval = bool(
-            await runtime_settings.get_value(db, runtime_settings.NEW_USERS_NEED_APPROVAL, False)
-        )
+    approval = (await live_of(request).current()).new_users_need_approval
     context = page_context(
         request,
         viewer,
@@ -47,13 +47,6 @@ async def _users_page(
         approval_required=approval,
     )
     return render(request, "admin_users.html", context, status_code=status)
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return max(1, int(value or default))
-    except ValueError:
-        return default
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -97,35 +90,21 @@ async def approval_setting(
     viewer: Viewer = Depends(require_admin),
 ) -> Response:
     wanted = required == "on"
-    async with container_of(request).sessions.begin() as db:
-        before = await runtime_settings.set_value(
-            db, runtime_settings.NEW_USERS_NEED_APPROVAL, wanted
-        )
-        audit.record(
-            db,
-            viewer.actor,
-            "setting_changed",
-            f"New Plex users need approval: {'on' if wanted else 'off'}",
-            details={
-                "setting": runtime_settings.NEW_USERS_NEED_APPROVAL,
-                "old": before,
-                "new": wanted,
-            },
-        )
+    await live_of(request).update(viewer.actor, {"new_users_need_approval": wanted})
     return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
 async def audit_page(request: Request, viewer: Viewer = Depends(require_admin)) -> HTMLResponse:
     params = request.query_params
-    days = _int(params.get("days"), 30)
+    days = int_param(params.get("days"), 30)
     where = audit.AuditFilter(
         action=params.get("action") or None,
         actor=(params.get("actor") or "")[:120] or None,
         since=datetime.now(UTC) - timedelta(days=min(days, 3650)),
     )
     async with container_of(request).sessions() as db:
-        page = await audit.browse(db, where, page=_int(params.get("page"), 1))
+        page = await audit.browse(db, where, page=int_param(params.get("page")))
         actions = await audit.actions(db)
     context = page_context(
         request,

@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from starlette.routing import Match
 
 from medianest.services import quick_links, workers
 from medianest.services.health import check_readiness
@@ -59,15 +58,6 @@ async def _system_cards(request: Request) -> list[SystemCard]:
     ]
 
 
-def _has_route(request: Request, path: str) -> bool:
-    """Sections another feature fills in are only shown once that feature is installed.
-
-    Matched like a request would be: FastAPI wraps included routers, so ``route.path`` is
-    not there to compare."""
-    scope = {"type": "http", "path": path, "method": "GET", "root_path": "", "path_params": {}}
-    return any(route.matches(scope)[0] == Match.FULL for route in request.app.routes)
-
-
 async def board_context(request: Request, viewer: Viewer) -> dict[str, Any]:
     """What the live part of the dashboard needs (the page and its SSE-refreshed fragment)."""
     coordinator = coordinator_of(request)
@@ -92,7 +82,7 @@ async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HT
         page_title="Dashboard",
         active="dashboard",
         system=await _system_cards(request) if viewer.is_admin else [],
-        recently_added=RECENTLY_ADDED if _has_route(request, RECENTLY_ADDED) else None,
+        recently_added=RECENTLY_ADDED,  # the template leaves it out when the library is off
         **await board_context(request, viewer),
     )
     return render(request, "home.html", context)
