@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from medianest.domain.downloads import ItemState, JobState
 from medianest.observability.logging import get_logger
 from medianest.persistence.models import DownloadItem, DownloadJob
-from medianest.services.download_worker import DownloadWorker
+from medianest.services import download_view as view
+from medianest.services.download_worker import DownloadWorker, settle_job
 
 log = get_logger(__name__)
 
@@ -34,10 +36,12 @@ class Recovery:
 async def reconcile(worker: DownloadWorker, *, at_start: bool) -> Recovery:
     stale = timedelta(seconds=worker.config.stale_seconds)
     released = 0
+    cancelled: list[tuple[int, int]] = []
     async with worker.sessions.begin() as db:
         for item in await worker.claimer.orphans(db, stale):
             if await worker.claimer.release(db, item):
                 released += 1
+        cancelled = await _settle_cancelled(db, worker)
         pending = int(
             await db.scalar(
                 select(func.count(DownloadItem.id))
@@ -62,9 +66,27 @@ async def reconcile(worker: DownloadWorker, *, at_start: bool) -> Recovery:
         )
     if released:
         log.warning("downloads resumed after a lost worker", videos=released)
+    for job_id, user_id in cancelled:
+        await view.publish_job(worker.sessions, worker.bus, job_id, user_id)
     if pending:
         await worker.enqueue_work(min(pending, (await worker.config.tuned()).concurrency))
     if worker.queue is not None:
         for job_id, attempt in stuck:
             await asyncio.to_thread(worker.queue.plex, int(job_id), int(attempt), 0.0)
     return Recovery(released, pending, len(stuck))
+
+
+async def _settle_cancelled(db: AsyncSession, worker: DownloadWorker) -> list[tuple[int, int]]:
+    """Cancelled jobs whose running video was lost: nothing will claim that video again, so
+    the job settles here (and loses its part-files)."""
+    open_jobs = await db.scalars(
+        select(DownloadJob).where(
+            DownloadJob.cancel_requested.is_(True),
+            DownloadJob.state.in_([JobState.QUEUED, JobState.DOWNLOADING]),
+        )
+    )
+    settled = []
+    for job in list(open_jobs):
+        if await settle_job(db, job, worker.config) is not None:
+            settled.append((job.id, job.user_id))
+    return settled

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from yt_dlp.networking.exceptions import HTTPError
 from yt_dlp.utils import DownloadError, UnsupportedError
 
 from medianest.integrations.youtube.files import (
@@ -79,6 +80,12 @@ def _smuggled_id(url: str | None) -> str | None:
     _, data = unsmuggle_url(url, {})
     value = data.get("force_videoid") if isinstance(data, dict) else None
     return str(value) if value else None
+
+
+def _range_refused(exc: DownloadError) -> bool:
+    """Whether yt-dlp gave up on a ``416 Range Not Satisfiable`` (a resume past the end)."""
+    cause = exc.exc_info[1] if exc.exc_info else None
+    return isinstance(cause, HTTPError) and cause.status == 416
 
 
 def _entry(position: int, raw: dict[str, Any]) -> Entry:
@@ -204,6 +211,10 @@ class YoutubeClient:
 
     # -- download ------------------------------------------------------------------------------
 
+    def _run(self, params: dict[str, Any], spec: DownloadSpec) -> None:
+        with GuardedYDL(params, self._guard) as ydl:
+            ydl.extract_info(spec.url, download=True)
+
     def _download_params(self, spec: DownloadSpec) -> dict[str, Any]:
         folder = str(spec.folder).replace("%", "%%")
         stem = spec.stem.replace("%", "%%")
@@ -281,8 +292,16 @@ class YoutubeClient:
         }
         spec.folder.mkdir(parents=True, exist_ok=True)
         try:
-            with GuardedYDL(params, self._guard) as ydl:
-                ydl.extract_info(spec.url, download=True)
+            try:
+                self._run(params, spec)
+            except DownloadError as exc:
+                if not _range_refused(exc):
+                    raise
+                # A part-file the host will not continue (complete already, or the file changed):
+                # yt-dlp's own fallback re-sends the Range, so start again from byte zero.
+                log.info("resume refused by the host, starting again", stem=spec.stem)
+                remove_partials(spec.folder, spec.stem)
+                self._run(params, spec)
         except UserCancelled:
             remove_item_files(spec.folder, spec.stem)
             raise Cancelled(SERVICE, "The download was cancelled.") from None
@@ -290,6 +309,7 @@ class YoutubeClient:
             remove_partials(spec.folder, spec.stem)
             raise UnsafeFetch(SERVICE, str(exc.msg or exc)) from None
         except DownloadError as exc:
+            remove_partials(spec.folder, spec.stem)
             raise MediaUnavailable(SERVICE, _clean_error(exc)) from None
         if not seen.get("finished"):
             return DownloadResult("skipped", None, None, None, None)
