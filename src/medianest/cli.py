@@ -286,6 +286,13 @@ def worker() -> None:
     container = asyncio.run_coroutine_threadsafe(
         build_container(settings), loop_thread.loop
     ).result()
+    if container.downloads is not None:
+        try:  # a restarted worker resumes what its killed self left, without waiting a minute
+            asyncio.run_coroutine_threadsafe(
+                container.downloads.reconcile(), loop_thread.loop
+            ).result(timeout=60)
+        except Exception as exc:
+            log.warning("downloads not reconciled at start", reason=str(exc)[:200])
     consumer = container.make_consumer(embedded=False)
     container.tasks.heartbeat()
     console.print(f"[bold green]MediaNest worker[/] started with {settings.worker_threads} threads")
