@@ -123,6 +123,7 @@ class DownloadWorker:
                 archive=archive_path(folder),
                 position=claim.position if claim.kind == "playlist" else None,
                 rate_limit_bps=self.config.rate_limit_bps,
+                source=claim.source if claim.kind == "playlist" else None,
             )
             with _Heartbeat(lambda: run(self._touch(claim), 30.0), cancel, self._beat()):
                 result = client.download(spec, on_progress, cancel.is_set)

@@ -238,4 +238,5 @@ def _item(job_id: int, entry: Entry) -> DownloadItem:
         state="pending",
         bytes_done=0,
         resumes=0,
+        source=entry.source,
     )

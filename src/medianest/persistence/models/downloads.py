@@ -4,8 +4,10 @@ per video and the scheduler can take turns between people one video at a time)."
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Float,
@@ -81,5 +83,8 @@ class DownloadItem(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resumes: Mapped[int] = mapped_column(Integer, default=0)
+    # The playlist entry as listed when the job started (yt-dlp info, JSON), so each video is
+    # downloaded without fetching the playlist page again. Deferred: only the worker reads it.
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, deferred=True)
 
     job: Mapped[DownloadJob] = relationship(back_populates="items")
