@@ -21,9 +21,12 @@ def main() -> None:
     kills = int(os.environ.get("MEDIANEST_CHAOS_KILLS", "20"))
     database = os.environ.get("MEDIANEST_CHAOS_DATABASE_URL", DATABASE_URL)
     redis = os.environ.get("MEDIANEST_CHAOS_REDIS_URL", REDIS_URL)
-    print("20 jobs / 50 videos from the media-host fake at 96 KiB/s per connection, 3 people")
-    for mode in ("embedded", "scaled"):
-        plan = ChaosPlan(mode, kills, database_url=database, redis_url=redis)
+    print("20 jobs / 50 videos from the media-host fake, 3 people")
+    # Scaled out, downloads go on while one worker restarts: slower files keep work running
+    # long enough for every kill to land mid-download.
+    for mode, rate in (("embedded", 96 * 1024), ("scaled", 32 * 1024)):
+        print(f"{mode}: {rate // 1024} KiB/s per connection")
+        plan = ChaosPlan(mode, kills, rate_bps=rate, database_url=database, redis_url=redis)
         report = asyncio.run(run_chaos(plan))
         print(report.summary())
         for problem in report.problems[:10]:

@@ -428,7 +428,7 @@ class ChaosRig:
     def _victim(self, holders: list[str | None]) -> Proc:
         if self.plan.mode == "embedded":
             return self.procs[0]
-        if self.report.kills % 4 == 3:  # every fourth kill takes down a web process
+        if self.report.kills % 3 == 2:  # every third kill takes down a web process
             return self.rng.choice(self.webs)
         pids = {int(h.rsplit(":", 2)[1]) for h in holders if h and h.count(":") >= 2}
         workers = [p for p in self.procs if not p.web and p.pid in pids]

@@ -3,8 +3,9 @@
 At start-up (and every minute) a video still marked ``downloading`` whose worker is dead on
 this machine, or silent for ``download_stale_seconds``, goes back to ``pending`` by
 compare-and-set on its holder, so two reconcilers cannot both release it and only one worker can
-claim it again. yt-dlp then continues the ``.part`` file and the folder's archive skips videos
-that were finished. Jobs stuck in ``processing`` get their Plex step queued again (that step
+claim it again. yt-dlp then continues the ``.part`` file (from zero when the host refuses the
+range) and the folder's archive skips videos that were finished. A cancelled job whose running
+video was lost settles here, since nothing would claim that video again. Jobs stuck in ``processing`` get their Plex step queued again (that step
 claims its attempt number, so a duplicate never runs).
 """
 
