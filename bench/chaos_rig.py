@@ -88,6 +88,7 @@ class ChaosReport:
     orphaned: int = 0
     missed: dict[str, int] = field(default_factory=dict)
     repeated_event_ids: int = 0
+    not_in_plex: int = 0  # settled jobs without their Plex collection
     resume_seconds: list[float] = field(default_factory=list)
     ready_seconds: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -99,6 +100,7 @@ class ChaosReport:
         return (
             f"{self.mode:<9} jobs {self.jobs:3d}  videos {self.videos:3d}  kills {self.kills:3d}  "
             f"lost {self.lost}  duplicated {self.duplicated}  orphaned {self.orphaned}  "
+            f"not in Plex {self.not_in_plex}  "
             f"events missed per SSE client: {missed}  (repeated event ids {self.repeated_event_ids};"
             f" killed videos resumed within {worst:.1f} s; {self.seconds:.0f} s)"
         )
@@ -266,6 +268,7 @@ class ChaosRig:
         media.set_slow(None, self.plan.rate_bps)
         self.media = media
         plex = PlexFakeState.demo(media_root=self.root / "plex")
+        self.plex = plex
         plex_server = FakeServer(plex_app(plex)).start()
         plextv = PlexTvFakeState.demo()
         plextv.server_url = plex_server.url
@@ -524,6 +527,9 @@ class ChaosRig:
         for job in jobs:
             if job.state != "completed":
                 report.problems.append(f"job {job.id} ended {job.state}: {job.error}")
+            if job.plex_state != "done" or not job.plex_collection_key:
+                report.not_in_plex += 1
+                report.problems.append(f"job {job.id} not in Plex: {job.plex_message}")
         for item in items:
             job = by_job[item.job_id]
             media = self._media_file(job, item)
@@ -533,7 +539,11 @@ class ChaosRig:
                 report.problems.append(f"video {item.id} ({item.title}) {item.state}: {item.error}")
         report.lost += sum(1 for job in jobs if job.state not in FINAL)
         settled = sum(1 for job in jobs if job.state in FINAL)
-        report.duplicated = max(0, int(notices or 0) - settled) + self._extra_media(jobs)
+        report.duplicated = (
+            max(0, int(notices or 0) - settled)
+            + self._extra_media(jobs)
+            + self._extra_collections()
+        )
         report.orphaned = len(_partials(self.download_dir))
         await _until(self._events_arrived(by_job), time.monotonic() + 10, "", quiet=True)
         for client in self.sse:
@@ -565,6 +575,16 @@ class ChaosRig:
         playlist = self.media.playlists[job.url.rsplit("/", 1)[-1].removesuffix(".html")]
         video = self.media.videos[playlist.video_ids[item.position - 1]]
         return self.media.media.data(video.look, SD)
+
+    def _extra_collections(self) -> int:
+        """Plex collections made twice for one playlist, or holding a video twice."""
+        made = [item for item in self.plex.items.values() if item.type == "collection"]
+        titles = Counter(item.title for item in made if item.title.startswith("Chaos playlist"))
+        twice = sum(n - 1 for n in titles.values())
+        for collection in made:
+            members = [m.file for m in self.plex.collection_members(collection)]
+            twice += len(members) - len(set(members))
+        return twice
 
     def _extra_media(self, jobs: list[DownloadJob]) -> int:
         """Media files beyond one per video (a video stored twice under two names)."""

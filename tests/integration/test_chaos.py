@@ -22,6 +22,7 @@ def _check(report: ChaosReport) -> None:
     print(report.summary())
     assert report.kills == 3, report.problems
     assert (report.lost, report.duplicated, report.orphaned) == (0, 0, 0), report.problems
+    assert report.not_in_plex == 0, report.problems  # one collection per job, none twice
     assert report.jobs == 3 and report.videos == 6
     assert len(report.resume_seconds) >= 1  # at least one kill interrupted a running video
 
