@@ -3,18 +3,21 @@ outlives its job. The media-host fake answers Range like a real host (206 / 416 
 
 from __future__ import annotations
 
+import os
+import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from medianest.app import create_app
 from medianest.config import Settings
 from medianest.domain.download_safety import item_stem
 from medianest.integrations.youtube.fake_media import SD
-from medianest.persistence.models import DownloadItem, DownloadJob
+from medianest.persistence.models import DownloadItem, DownloadJob, Notification
 from tests.conftest import Login, PlexWorld
 from tests.support.downloads import (
     MediaHost,
@@ -125,3 +128,52 @@ async def test_a_video_that_fails_keeps_no_part_file(
 
     assert done["state"] == "failed"
     assert partials(Path(settings.download_dir or "")) == []
+
+
+async def _rewind_to_plex_step(app: FastAPI, job_id: int, holder: str, *, fresh: bool) -> None:
+    """The rows a process leaves when it dies (or is still busy) looking at Plex for a job."""
+    async with app.state.container.sessions.begin() as db:
+        values: dict[str, object] = {
+            "state": "processing",
+            "plex_state": "waiting",
+            "plex_attempts": 1,
+            "plex_claimed_by": holder,
+            "finished_at": None,
+        }
+        if not fresh:
+            values["updated_at"] = datetime.now(UTC) - timedelta(hours=1)
+        await db.execute(update(DownloadJob).where(DownloadJob.id == job_id).values(**values))
+        await db.execute(delete(Notification))
+
+
+async def test_a_plex_step_cut_by_a_crash_is_done_once_and_a_running_one_is_left_alone(
+    login: Login, settings: Settings, media_host: MediaHost, plex_world: PlexWorld, app: FastAPI
+) -> None:
+    alice = await login("alice")
+    first = create_app(settings, start_worker=True)
+    async with LifespanManager(first, startup_timeout=30, shutdown_timeout=30):
+        job = await start(alice, media_host.rss("synthwave-study-mix"), "480p")
+        done = await finished(alice, job["id"], timeout=60)
+    key = done["plex"]["collection_key"]
+    assert done["state"] == "completed" and key
+
+    busy = f"elsewhere:{os.getpid()}:alive"  # another machine, heard from just now
+    await _rewind_to_plex_step(app, job["id"], busy, fresh=True)
+    second = create_app(settings, start_worker=True)
+    async with LifespanManager(second, startup_timeout=30, shutdown_timeout=30):
+        recovery = await second.state.container.downloads.reconcile()
+        assert recovery.processing == 0  # its running Plex step is not queued a second time
+        assert (await job_of(alice, job["id"]))["state"] == "processing"
+
+    dead = f"{socket.gethostname()}:{os.getpid()}:deadbeef"  # this machine, an old instance
+    await _rewind_to_plex_step(app, job["id"], dead, fresh=False)
+    third = create_app(settings, start_worker=True)
+    async with LifespanManager(third, startup_timeout=30, shutdown_timeout=30):
+        again = await finished(alice, job["id"], timeout=30)
+        async with third.state.container.sessions() as db:
+            notices = await db.scalar(select(func.count(Notification.id)))
+    assert again["state"] == "completed" and again["plex"]["collection_key"] == key
+    collections = [i for i in plex_world.plex.items.values() if i.type == "collection"]
+    assert sum(1 for c in collections if c.title == "Synthwave Study Mix") == 1
+    assert len(plex_world.plex.collection_members(plex_world.plex.items[int(key)])) == 3
+    assert notices == 1

@@ -5,8 +5,9 @@ this machine, or silent for ``download_stale_seconds``, goes back to ``pending``
 compare-and-set on its holder, so two reconcilers cannot both release it and only one worker can
 claim it again. yt-dlp then continues the ``.part`` file (from zero when the host refuses the
 range) and the folder's archive skips videos that were finished. A cancelled job whose running
-video was lost settles here, since nothing would claim that video again. Jobs stuck in ``processing`` get their Plex step queued again (that step
-claims its attempt number, so a duplicate never runs).
+video was lost settles here, since nothing would claim that video again. Jobs stuck in
+``processing`` get their Plex step queued again when the process holding it died, never while
+it runs (that step claims its attempt number, so a duplicate never runs).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from medianest.domain.downloads import ItemState, JobState
 from medianest.observability.logging import get_logger
 from medianest.persistence.models import DownloadItem, DownloadJob
+from medianest.persistence.types import utcnow
 from medianest.services import download_view as view
+from medianest.services.download_claims import holder_is_gone
 from medianest.services.download_worker import DownloadWorker, settle_job
 
 log = get_logger(__name__)
@@ -54,17 +57,7 @@ async def reconcile(worker: DownloadWorker, *, at_start: bool) -> Recovery:
             )
             or 0
         )
-        stuck = (
-            list(
-                await db.execute(
-                    select(DownloadJob.id, DownloadJob.plex_attempts).where(
-                        DownloadJob.state == JobState.PROCESSING
-                    )
-                )
-            )
-            if at_start
-            else []
-        )
+        stuck = await _stuck_in_plex(db, worker, stale, at_start=at_start)
     if released:
         log.warning("downloads resumed after a lost worker", videos=released)
     for job_id, user_id in cancelled:
@@ -91,3 +84,28 @@ async def _settle_cancelled(db: AsyncSession, worker: DownloadWorker) -> list[tu
         if await settle_job(db, job, worker.config) is not None:
             settled.append((job.id, job.user_id))
     return settled
+
+
+async def _stuck_in_plex(
+    db: AsyncSession, worker: DownloadWorker, stale: timedelta, *, at_start: bool
+) -> list[tuple[int, int]]:
+    """Jobs whose Plex step died with its process (any time), or whose next look may have been
+    lost with the queue (at start): never one whose look is running in a live process."""
+    rows = await db.execute(
+        select(
+            DownloadJob.id,
+            DownloadJob.plex_attempts,
+            DownloadJob.plex_claimed_by,
+            DownloadJob.updated_at,
+        ).where(DownloadJob.state == JobState.PROCESSING)
+    )
+    limit = utcnow() - stale
+    stuck = []
+    for job_id, attempt, holder, updated in rows.all():
+        if holder is None:
+            lost = at_start
+        else:
+            lost = holder_is_gone(holder, worker.claimer.me) or updated is None or updated < limit
+        if lost:
+            stuck.append((int(job_id), int(attempt)))
+    return stuck

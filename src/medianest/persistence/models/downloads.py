@@ -48,6 +48,9 @@ class DownloadJob(Base):
     plex_collection_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
     plex_collection_title: Mapped[str | None] = mapped_column(String(500), nullable=True)
     plex_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Who is looking at Plex for this job right now ("<host>:<pid>:<instance>"), so recovery
+    # re-queues a Plex step only when its holder died, never while it runs.
+    plex_claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,4 +1,4 @@
-"""download items keep their listed playlist entry
+"""download items keep their listed playlist entry; the Plex step of a job has a holder
 
 Revision ID: 0008
 Revises: 0007
@@ -19,8 +19,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("download_items") as batch:
         batch.add_column(sa.Column("source", sa.JSON(), nullable=True))
+    with op.batch_alter_table("download_jobs") as batch:
+        batch.add_column(sa.Column("plex_claimed_by", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("download_jobs") as batch:
+        batch.drop_column("plex_claimed_by")
     with op.batch_alter_table("download_items") as batch:
         batch.drop_column("source")
