@@ -13,7 +13,6 @@ import json
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,8 +33,8 @@ from medianest.integrations.uptime_kuma.fake_model import (
     ManualClock,
     parse_kuma_time,
 )
+from tests.support.reference import reference_text
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "uptime-kuma"
 VERSIONS = ["1.23.16", "2.5.3"]
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$")
 SAMPLE_RE = re.compile(r"^(\w+)\{(.*)\} (\S+)$")
@@ -48,10 +47,7 @@ SLUG = identities.UPTIME_KUMA_SLUG
 
 
 def capture(version: str, name: str) -> str:
-    path = DATA / version / name
-    if not path.exists():
-        pytest.skip(f"reference capture {path} not available")
-    return path.read_text(encoding="utf-8")
+    return reference_text("uptime-kuma", version, name)
 
 
 def capture_json(version: str, name: str) -> Any:
