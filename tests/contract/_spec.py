@@ -1,4 +1,4 @@
-"""Validate fake responses against the published OpenAPI documents in ``../shared/data``.
+"""Validate fake responses against the published OpenAPI documents in ``tests/reference``.
 
 Usage::
 

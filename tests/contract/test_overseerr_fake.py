@@ -1,7 +1,7 @@
-"""Contract tests: the Overseerr fake answers like Overseerr, per overseerr-api.yml and §3.
+"""Contract tests: the Overseerr fake answers like Overseerr (``docs/protocols/overseerr.md``).
 
 Every 2xx body is validated against the response schema of its operation in Overseerr's own
-OpenAPI document (``../shared/data/overseerr/overseerr-api.yml``) with openapi-core; search
+OpenAPI document (``tests/reference/overseerr/overseerr-api.yml``) with openapi-core; search
 results are additionally checked against ``MovieResult``/``TvResult``/``PersonResult`` one by
 one, because the operation's ``anyOf`` would let almost anything through as a PersonResult.
 """

@@ -1,7 +1,7 @@
 """Contract tests: the fake Plex Media Server behaves like PMS where MediaNest's client relies on it.
 
-Reference: protocols.md §2 (endpoints, tags, JSON types, paging, collections, scans, images) and
-the community OpenAPI in ../shared/data/plex (validated through ``_spec.py``).
+Reference: ``docs/protocols/plex.md`` (endpoints, tags, JSON types, paging, collections, scans,
+images) and the community OpenAPI in ``tests/reference/plex/`` (validated through ``_spec.py``).
 """
 
 from __future__ import annotations

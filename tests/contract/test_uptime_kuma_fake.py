@@ -1,6 +1,6 @@
 """Contract tests: the Uptime Kuma fake answers like the captured 1.23.16 and 2.5.3 servers.
 
-The captures (``../shared/data/uptime-kuma/<version>/``) were taken from real servers with three
+The captures (``tests/reference/uptime-kuma/<version>/``) were taken from real servers with three
 monitors on the page ``medianest``. Replaying their heartbeat history into the fake must give
 back the very same status page, heartbeat list (uptime numbers included), metrics and webhooks.
 """
