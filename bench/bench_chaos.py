@@ -24,7 +24,7 @@ def main() -> None:
     print("20 jobs / 50 videos from the media-host fake, 3 people")
     # Scaled out, downloads go on while one worker restarts: slower files keep work running
     # long enough for every kill to land mid-download.
-    for mode, rate in (("embedded", 96 * 1024), ("scaled", 32 * 1024)):
+    for mode, rate in (("embedded", 96 * 1024), ("scaled", 16 * 1024)):
         print(f"{mode}: {rate // 1024} KiB/s per connection")
         plan = ChaosPlan(mode, kills, rate_bps=rate, database_url=database, redis_url=redis)
         report = asyncio.run(run_chaos(plan))

@@ -539,11 +539,13 @@ class ChaosRig:
                 report.problems.append(f"video {item.id} ({item.title}) {item.state}: {item.error}")
         report.lost += sum(1 for job in jobs if job.state not in FINAL)
         settled = sum(1 for job in jobs if job.state in FINAL)
-        report.duplicated = (
-            max(0, int(notices or 0) - settled)
-            + self._extra_media(jobs)
-            + self._extra_collections()
-        )
+        twice = {
+            "notices": max(0, int(notices or 0) - settled),
+            "media files": self._extra_media(jobs),
+            "Plex collections or members": self._extra_collections(),
+        }
+        report.duplicated = sum(twice.values())
+        report.problems += [f"duplicated {what}: {n}" for what, n in twice.items() if n]
         report.orphaned = len(_partials(self.download_dir))
         await _until(self._events_arrived(by_job), time.monotonic() + 10, "", quiet=True)
         for client in self.sse:
@@ -582,7 +584,7 @@ class ChaosRig:
         titles = Counter(item.title for item in made if item.title.startswith("Chaos playlist"))
         twice = sum(n - 1 for n in titles.values())
         for collection in made:
-            members = [m.file for m in self.plex.collection_members(collection)]
+            members = list(collection.children or ())
             twice += len(members) - len(set(members))
         return twice
 
