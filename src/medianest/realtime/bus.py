@@ -255,11 +255,12 @@ def _text(value: Any) -> str:
 
 
 def _kept_after(info: dict[str, Any], order: EventOrder) -> bool:
-    """True when no event after ``order`` has been trimmed from the stream."""
-    deleted = info.get("max-deleted-entry-id")
-    if deleted is not None:
-        return (event_order(_text(deleted)) or (0, 0)) <= order
-    first = info.get("first-entry")  # Redis before 7: only an id still present is safe
-    if not first:
+    """True when no event after ``order`` can have been trimmed from the stream: nothing came
+    after it, or it (or an older event) is still there. Trimming leaves no other trace."""
+    if (event_order(_text(info.get("last-generated-id", ""))) or (0, 0)) == order:
+        return True
+    deleted = info.get("max-deleted-entry-id")  # set by explicit deletions
+    if deleted is not None and (event_order(_text(deleted)) or (0, 0)) > order:
         return False
-    return (event_order(_text(first[0])) or (0, 0)) <= order
+    first: Any = info.get("first-entry")
+    return bool(first) and (event_order(_text(first[0])) or (0, 0)) <= order
