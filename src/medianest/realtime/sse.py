@@ -111,7 +111,8 @@ async def _live(
     next_check = loop.time() + recheck_every
     while True:
         try:
-            event = await asyncio.wait_for(subscription.get(), max(next_check - loop.time(), 0))
+            async with asyncio.timeout_at(next_check):  # cheaper than wait_for (no extra task)
+                event = await subscription.get()
         except TimeoutError:
             next_check = loop.time() + recheck_every
             if (reason := _changed(audience, await recheck())) is not None:

@@ -15,9 +15,20 @@ from medianest.domain.users import Role
 from medianest.realtime.sse import Audience, event_stream
 from medianest.web.auth import identity_of, viewer_of
 from medianest.web.deps import container_of
+from medianest.web.live_encoding import LiveEncoder
 from medianest.web.problems import Problem
 
 router = APIRouter(include_in_schema=False)
+
+
+def _encoder_of(request: Request) -> LiveEncoder:
+    """One per app: every stream of this process shares its encodings."""
+    state, container = request.app.state, container_of(request)
+    known = getattr(state, "live_encoder", None)
+    if known is None or known[0] is not container:  # (a restarted app has a new container)
+        known = state.live_encoder = (container, LiveEncoder(state.templates, container.status))
+    encoder: LiveEncoder = known[1]
+    return encoder
 
 
 @router.get("/events")
@@ -37,7 +48,13 @@ async def events(request: Request) -> EventSourceResponse:
     last_event_id = request.headers.get("last-event-id") or request.query_params.get(
         "last_event_id"
     )
-    stream = event_stream(container.bus, audience, recheck=recheck, last_event_id=last_event_id)
+    stream = event_stream(
+        container.bus,
+        audience,
+        recheck=recheck,
+        last_event_id=last_event_id,
+        encode=_encoder_of(request).encode,
+    )
     return EventSourceResponse(
         stream,
         ping=int(container.settings.sse_heartbeat_seconds) or 1,
