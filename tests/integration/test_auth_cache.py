@@ -206,3 +206,23 @@ async def _user_id(app: FastAPI, username: str) -> int:
 async def _token_id(app: FastAPI, user_id: int) -> int:
     async with app.state.container.sessions() as db:
         return int(await db.scalar(select(ApiToken.id).where(ApiToken.user_id == user_id)) or 0)
+
+
+async def test_a_password_reset_from_the_command_line_signs_out_running_processes(
+    shared_settings: Settings,
+) -> None:
+    """With Redis, even a CLI command reaches the web processes' caches."""
+    from tests.integration.test_cli import run_cli
+
+    with running_app(shared_settings) as server:
+        async with admin_client(server.url) as admin:
+            assert (await admin.get("/api/v1/me")).status_code == 200  # remembered
+            env = {
+                "MEDIANEST_DATA_DIR": str(shared_settings.data_dir),
+                "MEDIANEST_DATABASE_URL": shared_settings.database_url or "",
+                "MEDIANEST_REDIS_URL": shared_settings.redis_url or "",
+                "MEDIANEST_REDIS_NAMESPACE": shared_settings.redis_namespace,
+            }
+            result = await asyncio.to_thread(run_cli, "admin", "reset-password", env=env)
+            assert result.returncode == 0, result.stderr
+            await _within_deadline(lambda: _status(admin.get("/api/v1/me"), 401))

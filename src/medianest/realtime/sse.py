@@ -28,7 +28,8 @@ class Audience:
     is_admin: bool
 
 
-Recheck = Callable[[], Awaitable[Audience | None]]  # the viewer now, None when signed out
+# The viewer now (None when signed out); ``fresh``: from the database, not a remembered lookup.
+Recheck = Callable[[bool], Awaitable[Audience | None]]
 Encode = Callable[[Event], Awaitable[str]]
 
 
@@ -115,7 +116,7 @@ async def _live(
                 event = await subscription.get()
         except TimeoutError:
             next_check = loop.time() + recheck_every
-            if (reason := _changed(audience, await recheck())) is not None:
+            if (reason := _changed(audience, await recheck(False))) is not None:
                 yield _reload(reason, None)
                 return
             continue
@@ -135,7 +136,7 @@ async def _live(
             cursor.advance(item)
             if item.type == AUTH_CHANGED and item.audience == AUDIENCE_INTERNAL:
                 mine = item.data.get("user_id") == audience.user_id
-                if mine and (reason := _changed(audience, await recheck())) is not None:
+                if mine and (reason := _changed(audience, await recheck(True))) is not None:
                     yield _reload(reason, None)
                     return
                 continue

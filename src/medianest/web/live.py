@@ -39,8 +39,8 @@ async def events(request: Request) -> EventSourceResponse:
         raise Problem(401, "Sign in to receive live updates.")
     audience = Audience(viewer.user.id, viewer.is_admin)
 
-    async def recheck() -> Audience | None:
-        found = await identity_of(request, fresh=True)
+    async def recheck(fresh: bool) -> Audience | None:
+        found = await identity_of(request, fresh=fresh)
         if found is None or found.session_id != viewer.session_id:
             return None
         return Audience(found.user.id, found.user.role == Role.ADMIN)
