@@ -88,6 +88,7 @@ class ChaosReport:
     orphaned: int = 0
     missed: dict[str, int] = field(default_factory=dict)
     repeated_event_ids: int = 0
+    reloads: int = 0  # "reload" signals the SSE clients got (history gone: page reloads)
     not_in_plex: int = 0  # settled jobs without their Plex collection
     resume_seconds: list[float] = field(default_factory=list)
     ready_seconds: list[float] = field(default_factory=list)
@@ -102,7 +103,8 @@ class ChaosReport:
             f"lost {self.lost}  duplicated {self.duplicated}  orphaned {self.orphaned}  "
             f"not in Plex {self.not_in_plex}  "
             f"events missed per SSE client: {missed}  (repeated event ids {self.repeated_event_ids};"
-            f" killed videos resumed within {worst:.1f} s; {self.seconds:.0f} s)"
+            f" reloads {self.reloads}; killed videos resumed within {worst:.1f} s;"
+            f" {self.seconds:.0f} s)"
         )
 
 
@@ -182,6 +184,7 @@ class SseClient:
         self.final: dict[int, str] = {}  # job id -> last state seen
         self.ids: Counter[str] = Counter()
         self.last_id: str | None = None
+        self.reloads = 0  # "reload" signals: the missed events were gone from the history
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -203,10 +206,10 @@ class SseClient:
                 with contextlib.suppress(httpx.HTTPError, OSError):
                     async with http.stream("GET", f"{self.base}/events", headers=headers) as r:
                         if r.status_code == 200:
-                            await self._read(r)
+                            await self._read(r, http)
                 await asyncio.sleep(0.2)  # the process is restarting: try again shortly
 
-    async def _read(self, response: httpx.Response) -> None:
+    async def _read(self, response: httpx.Response, http: httpx.AsyncClient) -> None:
         kind, data, event_id = "", "", None
         async for line in response.aiter_lines():
             if line.startswith("event:"):
@@ -221,7 +224,17 @@ class SseClient:
                     self.last_id = event_id
                 if kind == "download.job" and data:
                     self._record(data)
+                elif kind == "reload":  # what a page does: load the current list again
+                    self.reloads += 1
+                    await self._reload(http)
                 kind, data, event_id = "", "", None
+
+    async def _reload(self, http: httpx.AsyncClient) -> None:
+        auth = {"Authorization": f"Bearer {self.token}"}
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            response = await http.get(f"{self.base}/api/v1/downloads", headers=auth)
+            for job in response.json():
+                self.final[int(job["id"])] = str(job["state"])
 
     def _record(self, raw: str) -> None:
         with contextlib.suppress(ValueError, KeyError, TypeError):
@@ -555,6 +568,7 @@ class ChaosRig:
                 1 for job in own if client.final.get(job.id) != job.state
             )
             report.repeated_event_ids += sum(n - 1 for n in client.ids.values() if n > 1)
+            report.reloads += client.reloads
 
     def _events_arrived(self, by_job: dict[int, DownloadJob]) -> Callable[[], Awaitable[bool]]:
         async def check() -> bool:
