@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -467,6 +468,118 @@ def admin_rotate_keys() -> None:
     print(
         f"Re-encrypted {count} stored secret(s) with the newest key; older keys may now be removed."
     )
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "KiB", "MiB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def _database_revision(settings: Settings) -> str | None:
+    missing = _missing_sqlite_file(settings)
+    if missing is not None:
+        fail(
+            f"no MediaNest database at {missing}: check MEDIANEST_DATA_DIR / MEDIANEST_DATABASE_URL"
+        )
+
+    async def run() -> str | None:
+        engine = create_short_lived_engine(settings.resolved_database_url)
+        try:
+            return await schema_check.reachable_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except DatabaseProblem as problem:
+        _fail_database(settings, problem)
+
+
+@admin_app.command("backup")
+def admin_backup(
+    archive: Annotated[
+        Path | None,
+        typer.Argument(help="Archive to write (default: medianest-backup-<UTC time>.tar.gz here)."),
+    ] = None,
+) -> None:
+    """Write one archive with the database, the keys and the settings (safe while MediaNest runs)."""
+    from datetime import UTC, datetime
+
+    from medianest.services import backup
+
+    settings = settings_or_exit()
+    data_dir = guarded(lambda: prepare_data_dir(settings))
+    revision = _database_revision(settings)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = archive or Path(f"medianest-backup-{stamp}.tar.gz")
+    try:
+        done = backup.write_backup(settings, data_dir, target, revision)
+    except backup.BackupError as exc:
+        fail(str(exc))
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"cannot write the backup to {target}: {first_line(exc)}")
+    print(
+        f"Backup written to {done.path} ({_size(done.size)}, {done.manifest.database} database "
+        f"at revision {done.manifest.revision}). It holds the keys to the stored secrets: "
+        "keep it as private as the data dir."
+    )
+
+
+@admin_app.command("restore")
+def admin_restore(
+    archive: Annotated[Path, typer.Argument(help="A file written by `medianest admin backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that already has users.")
+    ] = False,
+) -> None:
+    """Bring a backup back into the configured data dir and database (with MediaNest stopped)."""
+    from medianest.services import backup
+    from medianest.services.keys import unopenable_secrets
+
+    settings = settings_or_exit()
+    data_dir = guarded(lambda: prepare_data_dir(settings))
+    try:
+        with backup.opened(archive) as (manifest, _):
+            backup.check_target(manifest, settings)
+        if not force and asyncio.run(backup.holds_data(settings)):
+            fail(
+                f"the database at {_safe_db_url(settings)} already has users; restoring would "
+                "replace everything in it: add --force to do that"
+            )
+        done = backup.restore_files(archive, settings, data_dir)
+    except backup.BackupError as exc:
+        fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        fail(
+            f"MEDIANEST_DATABASE_URL: cannot use the database at {_safe_db_url(settings)}: "
+            f"{first_line(exc)}"
+        )
+    revision = apply_migrations(settings)
+    box = secret_box_or_exit(settings, data_dir)
+
+    async def check(db_factory: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+        async with db_factory() as db:
+            return await unopenable_secrets(db, box)
+
+    opened, closed = _with_database(settings, check)
+    print(
+        f"Restored the backup of {manifest.created_at} ({manifest.database}, now at revision "
+        f"{revision}); {opened} stored secret(s) open with the restored keys."
+    )
+    if done.settings_file is not None:
+        print(
+            f"The settings it was made with are in {done.settings_file}: set the ones that "
+            "apply to this machine in its environment or .env."
+        )
+    if closed:
+        fail(
+            f"MEDIANEST_ENCRYPTION_KEYS: {closed} stored secret(s) open with none of the keys; "
+            "unset it to use the restored encryption.key, or add the old key back"
+        )
 
 
 def main() -> None:
