@@ -203,9 +203,12 @@ def _configured_on_page(settings: Settings) -> bool:
 
 
 def run_server(settings: Settings, *, reload: bool = False, after_start: str = "") -> None:
-    import uvicorn
+    from medianest.startup import importing
 
-    from medianest.app import create_app
+    with importing():
+        import uvicorn
+
+        from medianest.app import create_app
 
     data_dir = guarded(lambda: prepare_data_dir(settings))
     guarded(lambda: resolve_secret_key(settings))
