@@ -87,6 +87,12 @@ def _fail_database(settings: Settings, problem: DatabaseProblem) -> NoReturn:
 
 
 def apply_migrations(settings: Settings) -> str | None:
+    missing = _missing_sqlite_file(settings)
+    if missing is not None and not missing.parent.is_dir():
+        fail(
+            f"MEDIANEST_DATABASE_URL: the folder {missing.parent} of the SQLite file does not exist"
+        )
+
     async def run() -> str | None:
         engine = create_short_lived_engine(settings.resolved_database_url)
         try:
@@ -233,8 +239,10 @@ def run_server(settings: Settings, *, reload: bool = False, after_start: str = "
             log_config=None,
         )
         return
+    with importing():  # the routers are imported and built here
+        application = create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        application,
         host=settings.host,
         port=settings.port,
         log_config=None,

@@ -102,6 +102,14 @@ def test_commands_on_an_outdated_or_missing_database_say_migrate(tmp_path: Path)
         assert_one_clear_line(result, "revision 0005", "run `medianest migrate` first")
 
 
+def test_a_sqlite_file_in_a_missing_folder_is_named(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'gone' / 'medianest.db'}"
+    result = run_cli("migrate", env=_env(tmp_path, MEDIANEST_DATABASE_URL=url))
+    assert_one_clear_line(
+        result, "MEDIANEST_DATABASE_URL", f"{tmp_path / 'gone'}", "does not exist"
+    )
+
+
 def test_bad_keys_stop_serve_and_worker_with_one_line(tmp_path: Path) -> None:
     for command in (["serve", "--port", _free_port()], ["worker"]):
         bad_keys = run_cli(*command, env=_env(tmp_path, MEDIANEST_ENCRYPTION_KEYS="not-a-key"))
