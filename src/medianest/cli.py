@@ -398,12 +398,16 @@ def _with_database(
             await bus.close()
             await engine.dispose()
 
+    from redis.exceptions import RedisError
+
     try:
         return asyncio.run(run())
     except DomainError as exc:
         fail(exc.message)
     except DecryptionFailed:
         fail(KEYS_DO_NOT_OPEN)
+    except RedisError as exc:  # telling running processes about the change
+        fail(f"MEDIANEST_REDIS_URL: cannot reach Redis: {first_line(exc)}")
     except (SQLAlchemyError, OSError) as exc:
         fail(
             f"the database at {_safe_db_url(settings)} failed during the command: {first_line(exc)}"

@@ -29,6 +29,7 @@ from medianest.persistence.models import (
     WorkerHeartbeat,
 )
 from medianest.persistence.types import utcnow
+from medianest.services import auth_watch
 from medianest.services import sessions as user_sessions
 from medianest.services.sessions import SessionPolicy
 
@@ -74,10 +75,12 @@ class Retention:
         now = self.clock()
         sliding = (await self.session_policy.now()).sliding
         done = {
-            "user_sessions": await self._batched(UserSession.id, user_sessions.ended(now, sliding)),
+            "user_sessions": await self._batched(
+                UserSession.id, user_sessions.ended(now, sliding), owner=UserSession.user_id
+            ),
             "plex_pins": await self._batched(PlexPin.id, PlexPin.expires_at <= now - PIN_GRACE),
             "api_tokens": await self._batched(
-                ApiToken.id, ApiToken.revoked_at <= now - REVOKED_TOKEN_KEPT
+                ApiToken.id, ApiToken.revoked_at <= now - REVOKED_TOKEN_KEPT, owner=ApiToken.user_id
             ),
             "notifications": await self._batched(
                 Notification.id, Notification.created_at < now - self.policy.notifications
@@ -103,14 +106,22 @@ class Retention:
             log.info("old records deleted", **{k: v for k, v in done.items() if v})
         return done
 
-    async def _batched(self, key: Any, condition: ColumnElement[bool]) -> int:
+    async def _batched(self, key: Any, condition: ColumnElement[bool], *, owner: Any = None) -> int:
+        """Deletes in batches; with ``owner``, the people whose credentials went are noted, so
+        every process's sign-in cache forgets them at commit."""
         table = key.class_
         total = 0
         while True:
             chosen = select(key).where(condition).limit(BATCH).scalar_subquery()
+            statement = delete(table).where(key.in_(chosen))
             async with self.sessions.begin() as db:
-                result = await db.execute(delete(table).where(key.in_(chosen)))
-            removed = int(result.rowcount)  # type: ignore[attr-defined]
+                if owner is None:
+                    removed = int((await db.execute(statement)).rowcount)  # type: ignore[attr-defined]
+                else:
+                    owners = list(await db.scalars(statement.returning(owner)))
+                    for user_id in set(owners):
+                        auth_watch.note(db, user_id)
+                    removed = len(owners)
             total += removed
             if removed < BATCH:
                 return total
