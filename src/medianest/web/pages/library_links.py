@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from medianest.domain.library import IMAGE_SIZES, format_duration
 from medianest.integrations.plex.models import ItemType, MediaItem
@@ -18,10 +19,15 @@ _TYPE_WORDS = {
 }
 
 
+@lru_cache(maxsize=8192)
+def _quoted(path: str) -> str:
+    return quote_plus(path)  # as urlencode writes it; a poster is asked for in several sizes
+
+
 def image_url(path: str | None, width: int, height: int) -> str | None:
     if not path:
         return None
-    return f"{IMAGE_ROUTE}?{urlencode({'path': path, 'w': width, 'h': height})}"
+    return f"{IMAGE_ROUTE}?path={_quoted(path)}&w={int(width)}&h={int(height)}"
 
 
 class Links:
