@@ -42,7 +42,7 @@ class ConsoleErrors(list[str]):
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark")
     tab = context.new_page()
     errors = ConsoleErrors()
     tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -69,3 +69,15 @@ def sign_in_as_admin(page: Page, base_url: str) -> None:
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(base_url + "/")
+
+
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(-3).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
+def assert_no_sideways_scroll(page: Page, what: str) -> None:
+    """The page is no wider than the window (and says which elements stick out if it is)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    window = page.evaluate("document.documentElement.clientWidth")
+    assert width <= window, f"{what} is {width}px wide in {window}px: {page.evaluate(WIDEST)}"

@@ -177,9 +177,13 @@ class PlexSignIn:
             self._refresh_profile(user, account)
             user.plex_token_enc = self.box.encrypt(token.get_secret_value())
             user.plex_server_token_enc = self.box.encrypt(server.access_token.get_secret_value())
-            if server.owned:
+            if server.owned:  # the owner is always an admin, whatever was changed before
+                user.role, user.status = Role.ADMIN, Status.ACTIVE
                 await runtime_settings.set_value(
                     db, runtime_settings.SERVER_OWNER_NAME, user.display_name
+                )
+                await runtime_settings.set_value(
+                    db, runtime_settings.SERVER_OWNER_PLEX_ID, account.id
                 )
             actor = Actor(user.id, user.username, user.role, ip)
             if created:
