@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from medianest import __version__
+from medianest.web.devices import device_name
 from medianest.web.timefmt import when
 
 WEB_DIR = Path(__file__).parent
@@ -50,5 +51,7 @@ def render(
 
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-    templates.env.globals.update(static_url=static_url, app_version=__version__, when=when)
+    templates.env.globals.update(
+        static_url=static_url, app_version=__version__, when=when, device_name=device_name
+    )
     return templates
