@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 
 # A new token's secret travels from the POST to the page it redirects to in a short-lived,
 # encrypted cookie that the page clears: shown once, and a reload creates nothing.
-NEW_TOKEN_COOKIE = "medianest_new_token"
+NEW_TOKEN_COOKIE = "medianest_new_token"  # noqa: S105 - a cookie name
 NEW_TOKEN_SECONDS = 120
 
 
