@@ -195,3 +195,10 @@ async def test_pages_need_a_signed_in_user(client: httpx.AsyncClient) -> None:
     assert response.headers["location"].startswith("/signin?next=")
     hx = await client.get("/library/search/suggest?q=x", headers={"HX-Request": "true"})
     assert hx.headers.get("HX-Redirect", "").startswith("/signin")
+
+
+async def test_a_filter_that_matches_nothing_offers_to_clear_it(http: httpx.AsyncClient) -> None:
+    page = await _page(http, f"/library/sections/{MOVIES}?year=1901")
+    assert "No match for these filters" in page
+    assert f'href="/library/sections/{MOVIES}">Clear filters' in page
+    assert "Nothing here yet" not in page

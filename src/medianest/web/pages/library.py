@@ -145,6 +145,7 @@ async def _section_listing(
         page = ItemPage(items=[], total=0, start=query.paging.start)
         degraded.append(Degraded(exc.message, None, stale=False))
     links = more_links(base, f"{base}/cards", query, page)
+    links["clear_filters_url"] = base if query.genre or query.year else None
     if fragment:
         context = page_context(request, viewer, lib=LINKS, page=page, **links)
         return render(request, "_library_cards.html", context)
