@@ -11,7 +11,7 @@
     box.textContent = text;
   }
 
-  function poll(pinId, next, popup) {
+  function poll(pinId, next, popup, closedPolls) {
     var url = "/auth/plex/pin/" + encodeURIComponent(pinId) + "?next=" + encodeURIComponent(next || "/");
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
@@ -23,8 +23,13 @@
           return;
         }
         if (body.status === "waiting") {
+          // Plex's page closes itself after approving: give the approval two more polls to arrive.
+          if (popup && popup.closed && (closedPolls = (closedPolls || 0) + 1) > 2) {
+            show("The Plex window was closed before you approved MediaNest. Press “Sign in with Plex” to try again.", "warning");
+            return;
+          }
           if (body.message) { show(body.message, "info"); }
-          setTimeout(function () { poll(pinId, next, popup); }, Math.max(1, body.retry_after || 1) * 1000);
+          setTimeout(function () { poll(pinId, next, popup, closedPolls); }, Math.max(1, body.retry_after || 1) * 1000);
           return;
         }
         if (popup && !popup.closed) { popup.close(); }
