@@ -174,6 +174,9 @@ async def test_new_users_wait_for_approval_when_the_admin_asks_for_it(
     assert bob.status == "pending"
     page = await admin.get("/admin/users?status=pending")
     assert 'data-user="bob"' in page.text
+    inbox = (await admin.get("/inbox")).text  # the admins hear about it
+    assert "Bob is waiting for approval" in inbox
+    assert "/admin/users?status=pending" in inbox
     approved = await admin.post(f"/admin/users/{bob.id}/approve", data={"csrf_token": token})
     assert approved.status_code == 303
     assert (await sign_in_with_plex(client, plex_world.plextv, "bob")).json()[

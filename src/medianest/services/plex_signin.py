@@ -19,11 +19,12 @@ from medianest.domain.users import Actor, Role, Status, clean_name, username_key
 from medianest.integrations.base import IntegrationError, Unavailable
 from medianest.integrations.plextv.client import PlexTvClient, RateLimited, find_server
 from medianest.integrations.plextv.models import PlexAccount, PlexResource
-from medianest.persistence.models import PlexPin, User
+from medianest.persistence.models import Notification, PlexPin, User
 from medianest.persistence.types import utcnow
 from medianest.security.secretbox import SecretBox
 from medianest.security.tokens import digest
-from medianest.services import audit, runtime_settings, sessions
+from medianest.realtime.bus import EventBus
+from medianest.services import audit, notifications, runtime_settings, sessions
 
 POLL_AFTER_SECONDS = 1.0
 
@@ -66,7 +67,9 @@ class PlexSignIn:
         *,
         auth_url: str,
         base_url: str,
+        bus: EventBus | None = None,
     ) -> None:
+        self.bus = bus  # admins hear about a newcomer waiting for approval
         self.db = db
         self.plextv = plextv
         self.server = server
@@ -168,6 +171,37 @@ class PlexSignIn:
         ip: str,
         user_agent: str | None,
     ) -> PinOutcome:
+        waiting: list[Notification] = []
+        outcome = await self._upsert(account, server, token, waiting, ip=ip, user_agent=user_agent)
+        if waiting and self.bus is not None:  # after the commit: the inbox has what the toast says
+            await notifications.publish(self.bus, waiting)
+        return outcome
+
+    async def _tell_admins_someone_waits(
+        self, db: AsyncSession, user: User, into: list[Notification]
+    ) -> None:
+        admins = await db.scalars(
+            select(User.id).where(User.role == Role.ADMIN, User.status == Status.ACTIVE)
+        )
+        note = notifications.NewNotification(
+            "user.pending",
+            f"{user.display_name} is waiting for approval",
+            "They signed in with Plex for the first time.",
+            link="/admin/users?status=pending",
+        )
+        into.extend(notifications.add(db, list(admins), note))
+        await db.flush()
+
+    async def _upsert(
+        self,
+        account: PlexAccount,
+        server: PlexResource,
+        token: SecretStr,
+        waiting: list[Notification],
+        *,
+        ip: str,
+        user_agent: str | None,
+    ) -> PinOutcome:
         assert server.access_token is not None
         async with self.db.begin() as db:
             user = await db.scalar(select(User).where(User.plex_id == account.id))
@@ -210,6 +244,8 @@ class PlexSignIn:
                     "This account is suspended. Ask the server owner if this is a mistake.",
                 )
             if user.status == Status.PENDING:
+                if created:
+                    await self._tell_admins_someone_waits(db, user, waiting)
                 return PinOutcome(
                     "pending",
                     "Thanks! An admin needs to approve your account before you can sign in.",
