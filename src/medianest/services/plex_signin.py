@@ -21,9 +21,9 @@ from medianest.integrations.plextv.client import PlexTvClient, RateLimited, find
 from medianest.integrations.plextv.models import PlexAccount, PlexResource
 from medianest.persistence.models import Notification, PlexPin, User
 from medianest.persistence.types import utcnow
+from medianest.realtime.bus import EventBus
 from medianest.security.secretbox import SecretBox
 from medianest.security.tokens import digest
-from medianest.realtime.bus import EventBus
 from medianest.services import audit, notifications, runtime_settings, sessions
 
 POLL_AFTER_SECONDS = 1.0
