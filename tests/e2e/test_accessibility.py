@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,12 @@ from playwright.sync_api import Browser, Page
 
 from medianest.config import Settings
 from medianest.demo.world import DemoWorld
-from tests.e2e.conftest import assert_no_sideways_scroll, screenshot, sign_in_as_admin
+from tests.e2e.conftest import (
+    assert_no_sideways_scroll,
+    screenshot,
+    sign_in_as_admin,
+    sign_in_with_plex_popup,
+)
 from tests.support.servers import running_app
 
 AXE_FILE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -60,13 +64,6 @@ ADMIN = (
     "/admin/links",
     "/admin/audit",
 )
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[DemoWorld]:
-    world = DemoWorld.build(tmp_path / "demo", seed=1).start("http://127.0.0.1:9", live=False)
-    yield world
-    world.stop()
 
 
 @pytest.fixture
@@ -118,10 +115,7 @@ def test_every_page_passes_axe_for_every_role_theme_and_width(
         member = browser.new_context(viewport={"width": 1280, "height": 800})
         page = member.new_page()
         page.goto(server.url + "/signin")
-        with page.expect_popup() as popup:
-            page.get_by_role("link", name="Sign in with Plex").click()
-        popup.value.get_by_text("Continue as Alice").click()
-        page.wait_for_url(server.url + "/", timeout=15_000)
+        sign_in_with_plex_popup(page, server.url, "Alice")
         for path in MEMBER:
             _check(page, server.url + path, axe, problems, "alice")
         member.close()
