@@ -202,3 +202,18 @@ async def test_a_filter_that_matches_nothing_offers_to_clear_it(http: httpx.Asyn
     assert "No match for these filters" in page
     assert f'href="/library/sections/{MOVIES}">Clear filters' in page
     assert "Nothing here yet" not in page
+
+
+async def test_episodes_keep_their_landscape_shape_in_search(
+    http: httpx.AsyncClient, plex_world: PlexWorld
+) -> None:
+    episode = next(
+        item
+        for item in plex_world.plex.items.values()
+        if item.type == "episode" and item.title.isascii() and len(item.title) > 12
+    )
+    page = await _page(http, f"/library/search?q={episode.title}")
+    card = page.split(f'href="/library/items/{episode.rk}"')[0].rsplit("<a ", 1)[1]
+    assert "poster-card-wide" in card
+    tail = page.split(f'href="/library/items/{episode.rk}"')[1].split("</a>")[0]
+    assert "w=320&amp;h=180" in tail  # a 16:9 picture, not a portrait crop
