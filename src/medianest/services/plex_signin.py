@@ -249,6 +249,7 @@ class PlexSignIn:
                 return PinOutcome(
                     "pending",
                     "Thanks! An admin needs to approve your account before you can sign in.",
+                    user=user,
                 )
             session_token = await sessions.open_session(
                 db, user, self.session_policy, ip=ip, user_agent=user_agent
@@ -263,6 +264,29 @@ class PlexSignIn:
                 target_label=user.username,
             )
             return PinOutcome("signed_in", token=session_token, user=user)
+
+    async def after_approval(self, user_id: int, *, ip: str, user_agent: str | None) -> PinOutcome:
+        """The browser that waited for approval (it proved the Plex account then) signs in
+        once an admin approves; still waiting, or refused meanwhile, says so."""
+        async with self.db.begin() as db:
+            user = await db.get(User, user_id)
+            if user is None or user.status == Status.SUSPENDED:
+                return PinOutcome("refused", "This account cannot sign in. Ask the server owner.")
+            if user.status == Status.PENDING:
+                return PinOutcome("pending", retry_after=5.0)
+            token = await sessions.open_session(
+                db, user, self.session_policy, ip=ip, user_agent=user_agent
+            )
+            audit.record(
+                db,
+                Actor(user.id, user.username, user.role, ip),
+                "sign_in",
+                "Signed in with Plex after approval",
+                target_type="user",
+                target_id=user.id,
+                target_label=user.username,
+            )
+            return PinOutcome("signed_in", token=token, user=user)
 
     async def _new_user(self, db: AsyncSession, account: PlexAccount, *, owner: bool) -> User:
         needs_approval = bool(

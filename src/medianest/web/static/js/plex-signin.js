@@ -34,12 +34,31 @@
         }
         if (popup && !popup.closed) { popup.close(); }
         var level = body.status === "pending" ? "info" : "error";
-        show(body.message || body.detail || "Sign-in did not finish. Please try again.", level);
+        var text = body.message || body.detail || "Sign-in did not finish. Please try again.";
+        if (body.status === "pending") { text += " This page continues by itself once you are approved."; }
+        show(text, level);
+        if (body.status === "pending") { awaitApproval(next); }
       })
       .catch(function () {
         show("Lost contact with MediaNest; retrying…", "warning");
         setTimeout(function () { poll(pinId, next, popup); }, 3000);
       });
+  }
+
+  // Waiting for an admin's approval: this page moves on by itself once it is given.
+  function awaitApproval(next) {
+    var url = "/auth/waiting?next=" + encodeURIComponent(next || "/");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (body.status === "signed_in") { window.location.assign(body.redirect || "/"); return; }
+        if (body.status === "pending") {
+          setTimeout(function () { awaitApproval(next); }, Math.max(2, body.retry_after || 5) * 1000);
+          return;
+        }
+        show(body.message || "Sign-in did not finish. Please try again.", "error");
+      })
+      .catch(function () { setTimeout(function () { awaitApproval(next); }, 10000); });
   }
 
   function start(event) {
@@ -79,5 +98,6 @@
     if (link) { link.addEventListener("click", start); }
     var waiting = document.querySelector("[data-pin]");
     if (waiting) { poll(waiting.getAttribute("data-pin"), "/", null); }
+    if (document.querySelector("[data-awaiting-approval]")) { awaitApproval("/"); }
   });
 })();
