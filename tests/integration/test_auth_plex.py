@@ -184,7 +184,10 @@ async def test_new_users_wait_for_approval_when_the_admin_asks_for_it(
     assert approved.status_code == 303
     moved_on = await client.get("/auth/waiting?next=/requests")
     assert moved_on.json() == {
-        "status": "signed_in", "message": "", "retry_after": 1.0, "redirect": "/requests"
+        "status": "signed_in",
+        "message": "",
+        "retry_after": 1.0,
+        "redirect": "/requests",
     }
     assert (await client.get("/api/v1/me")).json()["username"] == "bob"
     assert (await client.get("/auth/waiting")).json()["status"] == "expired"  # used once
