@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from medianest.config import Settings
@@ -74,3 +76,15 @@ def test_system_light_preference_and_one_time_format(settings: Settings, browser
         expect(page.locator("html")).to_have_attribute("data-theme", "dark")  # the choice wins
         screenshot(page, "account-phone")
     context.close()
+
+
+def test_sidebar_colour_runs_down_a_long_page(settings: Settings, page: Page) -> None:
+    with running_app(settings) as server:
+        sign_in_as_admin(page, server.url)
+        page.goto(server.url + "/admin/audit")
+        page.evaluate("document.querySelector('main').style.minHeight = '3000px'")  # a long page
+        shot = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
+        assert shot.height >= 3000
+        top = shot.getpixel((100, 200))  # inside the sidebar, in the first screen
+        bottom = shot.getpixel((100, shot.height - 20))  # far below the first screen
+        assert top == bottom, f"sidebar colour {top} stops: {bottom} further down"
