@@ -115,6 +115,7 @@ class DemoWorld:
             "download_dir": self.media_root / "youtube",
             "download_allowed_hosts": ",".join((*DEFAULT_ALLOWED_DOWNLOAD_HOSTS, media_host)),
             "plex_youtube_section": str(self.plex.section_by_title("YouTube").id),
+            "demo_sample_urls": list(self.media.urls(self.url("media")).values())[:4],
         }
 
     def describe(self) -> list[tuple[str, str]]:
