@@ -133,6 +133,7 @@ async def test_collections_and_the_ones_medianest_made(
         detail = await _page(http, f"/library/collections/{marked.rk}")
         assert "Made by MediaNest from a YouTube playlist" in detail
         assert len(CARD.findall(detail)) == 3
+        assert detail.count("poster-card poster-card-wide") == 3  # downloaded videos: 16:9
         item = await _page(http, f"/library/items/{members[0]}")
         assert f'href="/library/collections/{marked.rk}"' in item
     finally:
