@@ -30,6 +30,7 @@ from medianest.web.middleware import (
 )
 from medianest.web.pages import account, admin_users, home
 from medianest.web.pages import auth as auth_pages
+from medianest.web.partials import PartialRedirectMiddleware
 from medianest.web.problems import install_error_handlers
 from medianest.web.security import BrowserCsrfMiddleware
 from medianest.web.templating import STATIC_DIR, build_templates, missing_vendor_files
@@ -200,6 +201,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.include_router(admin_docs.router)
     app.include_router(docs_api.router)
 
+    app.add_middleware(PartialRedirectMiddleware)
     app.add_middleware(
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies
     )

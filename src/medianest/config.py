@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     # Demo services: None = when no integration is configured, True = always, False = never.
     demo: bool | None = None
+    # Addresses the demo's video host serves, offered on the Downloads page (set by `medianest demo`).
+    demo_sample_urls: list[str] = Field(default_factory=list)
 
     # Jobs: the embedded consumer runs inside `serve` unless turned off (then run `medianest worker`).
     embedded_worker: bool = True

@@ -213,6 +213,7 @@ async def build_container(settings: Settings) -> Container:
             policy,
             auth_url=settings.plex_auth_url,
             base_url=settings.base_url,
+            bus=bus,
         ),
     )
     # --- container build: dashboard (issue 5) ---

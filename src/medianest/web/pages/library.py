@@ -147,6 +147,7 @@ async def _section_listing(
         page = ItemPage(items=[], total=0, start=query.paging.start)
         degraded.append(Degraded(exc.message, None, stale=False))
     links = more_links(base, f"{base}/cards", query, page)
+    links["clear_filters_url"] = base if query.genre or query.year else None
 
     def cards() -> bytes:  # the posters hold nothing of the viewer: one rendering serves all
         template = request.app.state.templates.get_template("_library_cards.html")

@@ -56,6 +56,18 @@ class Links:
         return image_url(path, width, height)
 
     @staticmethod
+    def still_srcset(path: str | None) -> str:
+        if not path:
+            return ""
+        urls = ((image_url(path, w, h), w) for w, h in IMAGE_SIZES["still"])
+        return ", ".join(f"{url} {w}w" for url, w in urls if url)
+
+    @staticmethod
+    def is_wide(item: MediaItem) -> bool:
+        """Episodes, clips and trailers have landscape pictures: their cards keep that shape."""
+        return item.type in {ItemType.EPISODE, ItemType.CLIP, ItemType.TRAILER}
+
+    @staticmethod
     def duration(ms: int | None) -> str | None:
         return format_duration(ms)
 
