@@ -17,6 +17,7 @@ from medianest import __version__
 from medianest.bootstrap import prepare_data_dir, resolve_secret_key
 from medianest.config import Settings
 from medianest.container import Container, build_container
+from medianest.domain.errors import first_line
 from medianest.observability.logging import get_logger
 from medianest.web import live, ops
 from medianest.web.api import users as users_api
@@ -44,7 +45,7 @@ async def _bootstrap_admin_once(container: Container, settings: Settings) -> boo
     try:
         generated = await container.local_auth.ensure_bootstrap_admin(configured)
     except Exception as exc:  # database not reachable or not migrated yet: readyz says why
-        log.warning("cannot check for an admin account yet", reason=str(exc).splitlines()[0][:200])
+        log.warning("cannot check for an admin account yet", reason=first_line(exc))
         return False
     if generated:
         # Shown once, on purpose: it is the only way into a fresh install without Plex.

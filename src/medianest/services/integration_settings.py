@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.config import Settings
-from medianest.domain.errors import DomainError
+from medianest.domain.errors import DomainError, first_line
 from medianest.domain.events import AUDIENCE_ADMINS, Event
 from medianest.domain.users import Actor
 from medianest.observability.logging import get_logger
@@ -208,7 +208,7 @@ class IntegrationSettings:
                 # would point nowhere. They are ignored, never deleted (the database may be shared).
                 rows = {}
         except Exception as exc:  # database not migrated yet: the watcher catches up later
-            log.warning("integration settings not loaded", reason=str(exc).splitlines()[0][:200])
+            log.warning("integration settings not loaded", reason=first_line(exc))
             rows = {}
         for key, spec in SERVICES.items():
             current[key] = effective(spec, rows.get(key), self.settings, self.box)
