@@ -20,6 +20,7 @@ from medianest.web import live, ops
 from medianest.web.api import users as users_api
 from medianest.web.auth import install_auth_handlers
 from medianest.web.features import feature_enabled
+from medianest.web.headers import SingleHeaderMiddleware
 from medianest.web.middleware import (
     HttpMetrics,
     MetricsMiddleware,
@@ -193,6 +194,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies
     )
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    app.add_middleware(SingleHeaderMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(RequestIdMiddleware)
     return app

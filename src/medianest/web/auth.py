@@ -14,6 +14,7 @@ from medianest.domain.users import Actor, Role
 from medianest.persistence.models import User
 from medianest.services import api_tokens, sessions
 from medianest.web.deps import container_of
+from medianest.web.headers import request_header
 from medianest.web.problems import Problem, wants_problem_json
 from medianest.web.security import SESSION_COOKIE
 
@@ -55,7 +56,7 @@ async def viewer_of(request: Request) -> Viewer | None:
         return cached
     container = container_of(request)
     viewer: Viewer | None = None
-    auth = request.headers.get("authorization", "")
+    auth = request_header(request, "authorization")
     async with container.sessions.begin() as db:
         if auth[:7].lower() == "bearer ":
             user = await api_tokens.resolve(db, auth[7:].strip())

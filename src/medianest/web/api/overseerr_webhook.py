@@ -18,6 +18,7 @@ from medianest.observability.logging import get_logger
 from medianest.security.tokens import same
 from medianest.web.auth import client_ip
 from medianest.web.deps import container_of
+from medianest.web.headers import request_header
 from medianest.web.problems import Problem
 from medianest.web.request_helpers import requests_service
 
@@ -34,7 +35,7 @@ class WebhookOut(BaseModel):
 @router.post("/overseerr", response_model=WebhookOut)
 async def overseerr_webhook(request: Request) -> WebhookOut:
     expected = container_of(request).integrations.overseerr_webhook_secret or ""
-    given = request.headers.get("authorization", "")
+    given = request_header(request, "authorization")
     if not expected or not same(given, expected):
         log.warning(
             "overseerr webhook refused",
