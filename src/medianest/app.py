@@ -21,6 +21,7 @@ from medianest.web.api import users as users_api
 from medianest.web.auth import install_auth_handlers
 from medianest.web.features import feature_enabled
 from medianest.web.headers import SingleHeaderMiddleware
+from medianest.web.input_guard import JsonBodyGuardMiddleware, bounded_ints
 from medianest.web.middleware import (
     HttpMetrics,
     MetricsMiddleware,
@@ -112,6 +113,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(bounded_ints)],
     )
     prepare_data_dir(settings)
     app.state.secret_key = resolve_secret_key(settings)
@@ -190,6 +192,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.include_router(admin_docs.router)
     app.include_router(docs_api.router)
 
+    app.add_middleware(JsonBodyGuardMiddleware)
     app.add_middleware(
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies
     )
