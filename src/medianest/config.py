@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     uptime_kuma_slug: str | None = None
     uptime_kuma_api_key: SecretStr | None = None
     uptime_kuma_webhook_secret: SecretStr | None = None
+    uptime_kuma_all_monitors: bool = False
     download_dir: Path | None = None
     download_allowed_hosts: str = ",".join(DEFAULT_ALLOWED_DOWNLOAD_HOSTS)
     plex_youtube_section: str | None = None
