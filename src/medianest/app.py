@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from medianest import __version__
 from medianest.bootstrap import prepare_data_dir, resolve_secret_key
@@ -197,6 +198,8 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies
     )
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    if settings.trusted_proxy_list:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     app.add_middleware(SingleHeaderMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(RequestIdMiddleware)
