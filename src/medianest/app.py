@@ -22,7 +22,7 @@ from medianest.web.api import users as users_api
 from medianest.web.auth import install_auth_handlers
 from medianest.web.features import feature_enabled
 from medianest.web.headers import SingleHeaderMiddleware
-from medianest.web.input_guard import JsonBodyGuardMiddleware, bounded_ints
+from medianest.web.input_guard import JsonBodyGuardMiddleware, input_limits
 from medianest.web.middleware import (
     HttpMetrics,
     MetricsMiddleware,
@@ -114,7 +114,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        dependencies=[Depends(bounded_ints)],
+        dependencies=[Depends(input_limits)],
     )
     prepare_data_dir(settings)
     app.state.secret_key = resolve_secret_key(settings)

@@ -41,6 +41,22 @@ def nesting_depth(value: Any) -> int:
     return deepest
 
 
+def json_strings(value: Any) -> list[str]:
+    """Every string in a parsed value, keys included."""
+    found: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            found.extend(str(key) for key in item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
+
+
 def _bounded_int(text: str) -> int:
     value = int(text)
     if not INT64_MIN <= value <= INT64_MAX:

@@ -20,6 +20,7 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from medianest.config import Settings
+from medianest.security.files import private_file
 
 T = TypeVar("T")
 
@@ -28,6 +29,8 @@ def build_huey(settings: Settings) -> Huey:
     if settings.redis_url:
         return RedisHuey(name=f"{settings.redis_namespace}:jobs", url=settings.redis_url, utc=True)
     path = settings.data_dir.resolve() / "jobs.sqlite3"
+    if path.parent.is_dir():
+        private_file(path)
     return SqliteHuey(name="medianest", filename=str(path), utc=True, timeout=30)
 
 

@@ -3,7 +3,7 @@
 * JSON bodies: nesting deeper than the limit is 400, an integer beyond 64 bits 422, a body
   over the size limit 413 (checked here, so FastAPI's own parsing never meets them).
 * Integer path parameters beyond 64 bits name nothing that exists (404); such query and
-  form parameters are invalid (422). Routes bound their own page numbers further.
+  form parameters are invalid (422). So is NUL in any parameter or JSON string. Routes bound their own page numbers further.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import types
 import typing
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, params
 from fastapi.routing import APIRoute
 from starlette.requests import Request as StarletteRequest
 
@@ -21,8 +21,10 @@ from medianest.domain.json_input import (
     INT64_MIN,
     JsonNumberOutOfRange,
     JsonTooDeep,
+    json_strings,
     load_json,
 )
+from medianest.domain.text import has_nul
 from medianest.web.headers import header
 from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
 from medianest.web.problems import Problem
@@ -58,13 +60,15 @@ def _body_problem(body: bytes, complete: bool) -> Problem | None:
     if not complete:
         return Problem(413, f"The JSON body is larger than {MAX_JSON_BYTES // 1000} kB.")
     try:
-        load_json(body)
+        value = load_json(body)
     except JsonTooDeep as exc:
         return Problem(400, f"The JSON body is refused: {exc}.")
     except JsonNumberOutOfRange as exc:
         return Problem(422, f"The JSON body is refused: {exc}.", title="Invalid input")
     except ValueError:
         return None  # not JSON at all: the route's own parsing says so
+    if any(has_nul(text) for text in json_strings(value)):
+        return Problem(422, "The JSON body is refused: text must not contain NUL.")
     return None
 
 
@@ -115,24 +119,36 @@ def _out_of_range(text: str) -> bool:
     return not INT64_MIN <= value <= INT64_MAX
 
 
-async def bounded_ints(request: Request) -> None:
-    """App-wide dependency: integer path and query parameters stay within 64 bits."""
+async def input_limits(request: Request) -> None:
+    """App-wide dependency: integer path, query and form parameters stay within 64 bits, and
+    no parameter carries NUL (no database stores it)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     for param in route.dependant.path_params:
         value = request.path_params.get(param.alias)
-        takes_int = _takes_int(param.field_info.annotation)
-        if takes_int and isinstance(value, str) and _out_of_range(value):
-            raise Problem(404, "There is nothing with that id.")
+        if not isinstance(value, str):
+            continue
+        if has_nul(value) or (_takes_int(param.field_info.annotation) and _out_of_range(value)):
+            raise Problem(404, "There is nothing at this address.")
+    _refuse_nul(request.query_params.multi_items())
     for param in route.dependant.query_params:
         if _takes_int(param.field_info.annotation):
             _check_values(param.alias, request.query_params.getlist(param.alias))
-    form_ints = [p for p in route.dependant.body_params if _takes_int(p.field_info.annotation)]
-    if form_ints and "form" in header(request.scope, "content-type"):
-        form = await request.form()
-        for param in form_ints:
-            _check_values(param.alias, [v for v in form.getlist(param.alias) if isinstance(v, str)])
+    form_params = [p for p in route.dependant.body_params if isinstance(p.field_info, params.Form)]
+    if form_params and "form" in header(request.scope, "content-type"):
+        form = await request.form()  # already parsed for the route: this is its cached copy
+        _refuse_nul([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+        for param in form_params:
+            if _takes_int(param.field_info.annotation):
+                values = [v for v in form.getlist(param.alias) if isinstance(v, str)]
+                _check_values(param.alias, values)
+
+
+def _refuse_nul(items: list[tuple[str, str]]) -> None:
+    for name, value in items:
+        if has_nul(value) or has_nul(name):
+            raise Problem(422, f"{name[:40]!r}: text must not contain NUL.", title="Invalid input")
 
 
 def _check_values(name: str, values: list[str]) -> None:

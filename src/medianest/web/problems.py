@@ -25,7 +25,7 @@ from medianest.domain.errors import (
 )
 from medianest.observability.logging import get_logger
 from medianest.services.docs_defaults import FAQ_SERVICE_DOWN, faq_anchor, faq_link
-from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
+from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send, printable
 
 log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -196,7 +196,7 @@ class CrashGuardMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            log.exception("unhandled error", path=scope.get("path"))
+            log.exception("unhandled error", path=printable(str(scope.get("path"))))
             if started:
                 raise
             request = Request(scope)
