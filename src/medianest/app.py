@@ -29,6 +29,7 @@ from medianest.web.middleware import (
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
 )
+from medianest.web.openapi import install_openapi
 from medianest.web.pages import account, admin_users, home
 from medianest.web.pages import auth as auth_pages
 from medianest.web.problems import install_error_handlers
@@ -193,6 +194,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.include_router(admin_docs.router)
     app.include_router(docs_api.router)
 
+    install_openapi(app)
     app.add_middleware(JsonBodyGuardMiddleware)
     app.add_middleware(
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from medianest.persistence.models import Notification
 from medianest.services import inbox, notifications
@@ -48,6 +48,22 @@ class InboxOut(BaseModel):
 
 
 class ReadIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # exactly one of the two, as the validator below insists
+            "oneOf": [
+                {
+                    "required": ["ids"],
+                    "properties": {"ids": {"type": "array"}, "all": {"const": False}},
+                },
+                {
+                    "required": ["all"],
+                    "properties": {"all": {"const": True}, "ids": {"type": "null"}},
+                },
+            ]
+        },
+    )
+
     ids: list[int] | None = Field(default=None, max_length=500, description="these notifications")
     all: bool = Field(default=False, description="or every unread notification")
 
