@@ -4,7 +4,8 @@ Every request yt-dlp starts goes through :meth:`GuardedYDL.urlopen` (extractor p
 media files, thumbnails): the URL is checked before sending. Redirects are checked hop by hop
 *before* they are followed, inside the one HTTP handler this YoutubeDL uses (yt-dlp's urllib
 handler, whose redirect step is wrapped); the final URL of every response is checked again.
-A refusal aborts the run even with ``ignoreerrors`` (it is a ``DownloadCancelled``).
+A refusal aborts the run even with ``ignoreerrors`` (it is a ``DownloadCancelled``). The yt-dlp
+internals this depends on are listed in ``docs/protocols/yt-dlp.md#url-guard``.
 
 Only yt-dlp's own downloaders fetch through that path. Formats another program would fetch
 (ffmpeg for non-native HLS, RTMP, ...) are dropped before a format is chosen; any download
@@ -46,7 +47,8 @@ EXTERNAL = (
 
 
 class Refused(DownloadCancelled):  # type: ignore[misc]
-    """The guard said no; yt-dlp re-raises this even with ignoreerrors (protocols.md §5.3)."""
+    """The guard said no; yt-dlp re-raises this even with ignoreerrors
+    (docs/protocols/yt-dlp.md#cancelling)."""
 
 
 class UserCancelled(DownloadCancelled):  # type: ignore[misc]
