@@ -54,7 +54,10 @@ class ReadIn(BaseModel):
             "oneOf": [
                 {
                     "required": ["ids"],
-                    "properties": {"ids": {"type": "array"}, "all": {"const": False}},
+                    "properties": {
+                        "ids": {"type": "array", "minItems": 1},
+                        "all": {"const": False},
+                    },
                 },
                 {
                     "required": ["all"],
