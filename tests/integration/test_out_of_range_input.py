@@ -15,6 +15,8 @@ from tests.support.routes import RouteEntry, route_table
 from tests.support.signin import csrf_token
 
 BEYOND_INT64 = ["9223372036854775808", "-9223372036854775809", "1" + "0" * 30]
+# Within 64 bits, but beyond the 32-bit id columns of PostgreSQL.
+BEYOND_ID_COLUMNS = ["2147483648", "9223372036854775806"]
 KUMA_SECRET = "kuma-webhook-secret-for-tests-0123456789"
 OVERSEERR_SECRET = "overseerr-webhook-secret-for-tests-0123"
 
@@ -57,9 +59,11 @@ async def test_every_integer_path_parameter_beyond_64_bits_is_404(
     checked = 0
     for entry in route_table(app):
         for name in _int_params(entry, "path"):
-            for value in BEYOND_INT64:
+            for value in BEYOND_INT64 + BEYOND_ID_COLUMNS:
                 answer = await admin.request(entry.method, _fill(entry, name, value), json={})
-                assert answer.status_code == 404, (entry.method, entry.path, answer.text)
+                # Other parameters hold "1", which some routes refuse first (400, 422).
+                allowed = (404,) if value in BEYOND_INT64 else (400, 404, 422)
+                assert answer.status_code in allowed, (entry.method, entry.path, answer.text)
                 checked += 1
     assert checked > 20
 

@@ -15,8 +15,9 @@ MAX_DEPTH = 32
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
-# An id from outside that a database column can hold (validating models use it).
-DbId = Annotated[int, Field(ge=0, le=INT64_MAX)]
+# Row ids are 32-bit on PostgreSQL: an id from outside that such a column can hold.
+DB_ID_MAX = 2**31 - 1
+DbId = Annotated[int, Field(ge=0, le=DB_ID_MAX)]
 
 
 class JsonTooDeep(ValueError):

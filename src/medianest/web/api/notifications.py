@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from medianest.domain.json_input import DbId
 from medianest.persistence.models import Notification
 from medianest.services import inbox, notifications
 from medianest.web.auth import Viewer, require_viewer
@@ -67,7 +68,7 @@ class ReadIn(BaseModel):
         },
     )
 
-    ids: list[int] | None = Field(default=None, max_length=500, description="these notifications")
+    ids: list[DbId] | None = Field(default=None, max_length=500, description="these notifications")
     all: bool = Field(default=False, description="or every unread notification")
 
     @model_validator(mode="after")
