@@ -117,6 +117,7 @@ PUBLIC = {
     ("POST", "/auth/plex/pin"),
     ("GET", "/auth/plex/pin/{pin_id}"),
     ("GET", "/auth/plex/callback"),
+    ("GET", "/auth/waiting"),  # answers only about the browser's own pending sign-in
     ("POST", "/signout"),
     ("POST", "/api/v1/webhooks/uptime-kuma"),
     ("POST", "/api/v1/webhooks/overseerr"),

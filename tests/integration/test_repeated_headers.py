@@ -61,6 +61,6 @@ async def test_one_header_each_still_works(login: Login) -> None:
     answer = await admin.post(
         "/account/tokens", headers={"x-csrf-token": token}, data={"name": "s"}
     )
-    assert answer.status_code == 201
+    assert answer.status_code in (201, 303)
     no_token = await admin.post("/account/tokens", data={"name": "s"})
     assert no_token.status_code == 403
