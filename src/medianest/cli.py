@@ -237,6 +237,7 @@ def run_server(settings: Settings, *, reload: bool = False, after_start: str = "
             port=settings.port,
             reload=True,
             log_config=None,
+            proxy_headers=False,
         )
         return
     with importing():  # the routers are imported and built here
@@ -246,7 +247,7 @@ def run_server(settings: Settings, *, reload: bool = False, after_start: str = "
         host=settings.host,
         port=settings.port,
         log_config=None,
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes forwarded headers only from trusted proxies
         timeout_graceful_shutdown=5,
     )
 
