@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from medianest.persistence.pool import FairAsyncPool
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Each aiosqlite connection is a thread; a fixed set, opened once and kept, instead of overflow
+# connections opened and closed again whenever a burst comes and goes.
+SQLITE_POOL_SIZE = 8
+SQLITE_MAX_OVERFLOW = 0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -29,13 +35,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            poolclass=FairAsyncPool,
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_MAX_OVERFLOW,
+            connect_args={"timeout": 30},
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
         url,
         echo=echo,
         pool_pre_ping=True,  # lets /readyz and requests recover after the database comes back
+        poolclass=FairAsyncPool,
         pool_size=10,
         max_overflow=10,
         connect_args={"timeout": 5},
