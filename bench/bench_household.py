@@ -17,6 +17,7 @@ connection pool (``bench/stock_pool_demo.py``) as a baseline. Everything listens
 from __future__ import annotations
 
 import asyncio
+import html
 import os
 import random
 import re
@@ -194,7 +195,7 @@ class Person:
         self.house.samples.append(
             Sample(kind, f"{method} {path}", status, time.monotonic() - started, started, timing)
         )
-        self.images.extend(IMAGE_IN_PAGE.findall(text)[:20])
+        self.images.extend(html.unescape(src) for src in IMAGE_IN_PAGE.findall(text)[:20])
         self.items.extend(ITEM_IN_PAGE.findall(text)[:10])
         self.titles.extend(TMDB_IN_PAGE.findall(text)[:10])
         del self.images[:-60], self.items[:-30], self.titles[:-30]

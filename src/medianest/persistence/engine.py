@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from medianest.persistence.pool import FairAsyncPool
+from medianest.persistence.timing import time_statements
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Each aiosqlite connection is a thread; a fixed set, opened once and kept, instead of overflow
@@ -44,8 +45,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             connect_args={"timeout": 30},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        time_statements(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_pre_ping=True,  # lets /readyz and requests recover after the database comes back
@@ -54,6 +56,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         max_overflow=10,
         connect_args={"timeout": 5},
     )
+    time_statements(engine)
+    return engine
 
 
 def create_short_lived_engine(url: str) -> AsyncEngine:

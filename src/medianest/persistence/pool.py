@@ -17,6 +17,8 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.util import await_
 from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 
+from medianest.persistence.timing import add_pool_wait
+
 Item = TypeVar("Item")
 
 
@@ -52,6 +54,7 @@ class FairAsyncQueue(AsyncAdaptedQueue[Item]):
         waiter: asyncio.Future[Item] = loop.create_future()
         self._waiters.append(waiter)
         timer = None
+        queued = loop.time()
         if seconds is not None:
             timer = loop.call_later(seconds, _expire, waiter)
         try:
@@ -61,6 +64,7 @@ class FairAsyncQueue(AsyncAdaptedQueue[Item]):
                 self.put_nowait(waiter.result())  # handed over as we were cancelled: pass it on
             raise
         finally:
+            add_pool_wait(loop.time() - queued)
             if timer is not None:
                 timer.cancel()
             if waiter in self._waiters:
