@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -28,6 +30,7 @@ from medianest.web.middleware import (
 )
 from medianest.web.pages import account, admin_users, home
 from medianest.web.pages import auth as auth_pages
+from medianest.web.partials import PartialRedirectMiddleware
 from medianest.web.problems import install_error_handlers
 from medianest.web.route_order import api_routes_first
 from medianest.web.security import BrowserCsrfMiddleware
@@ -58,6 +61,14 @@ async def _bootstrap_admin_later(container: Container, settings: Settings) -> No
     while not await _bootstrap_admin_once(container, settings):
         await asyncio.sleep(delay)
         delay = min(delay * 2, 30.0)
+
+
+def _without_opentelemetry() -> dict[str, Any]:
+    """FastAPI's own OpenTelemetry hooks, off: MediaNest has its Prometheus metrics and logs,
+    and asking for (no-op) providers cost about 10 µs on every request."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
 
 
 def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastAPI:
@@ -112,6 +123,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        **_without_opentelemetry(),
     )
     prepare_data_dir(settings)
     app.state.secret_key = resolve_secret_key(settings)
@@ -190,6 +202,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.include_router(admin_docs.router)
     app.include_router(docs_api.router)
 
+    app.add_middleware(PartialRedirectMiddleware)
     app.add_middleware(
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies
     )

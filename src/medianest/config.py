@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     # Demo services: None = when no integration is configured, True = always, False = never.
     demo: bool | None = None
+    # Addresses the demo's video host serves, offered on the Downloads page (set by `medianest demo`).
+    demo_sample_urls: list[str] = Field(default_factory=list)
 
     # Jobs: the embedded consumer runs inside `serve` unless turned off (then run `medianest worker`).
     embedded_worker: bool = True
@@ -144,6 +146,10 @@ class Settings(BaseSettings):
     download_plex_wait_seconds: float = Field(default=300.0, gt=0, le=86_400)
     # A running video without a sign of life for this long is taken to have lost its worker.
     download_stale_seconds: float = Field(default=90.0, ge=5, le=3600)
+    # --- retention settings (operations) ---
+    # Audit log entries and finished downloads (the records, not the files) older than this go.
+    audit_retention_days: int = Field(default=365, ge=1, le=36500)
+    download_retention_days: int = Field(default=90, ge=1, le=36500)
 
     @classmethod
     def settings_customise_sources(

@@ -25,10 +25,13 @@ T = TypeVar("T")
 
 
 def build_huey(settings: Settings) -> Huey:
+    # No result store: nothing reads task results, and unread ones would be kept forever.
     if settings.redis_url:
-        return RedisHuey(name=f"{settings.redis_namespace}:jobs", url=settings.redis_url, utc=True)
+        return RedisHuey(
+            name=f"{settings.redis_namespace}:jobs", url=settings.redis_url, utc=True, results=False
+        )
     path = settings.data_dir.resolve() / "jobs.sqlite3"
-    return SqliteHuey(name="medianest", filename=str(path), utc=True, timeout=30)
+    return SqliteHuey(name="medianest", filename=str(path), utc=True, timeout=30, results=False)
 
 
 class EmbeddedConsumer(Consumer):  # type: ignore[misc]

@@ -60,11 +60,25 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return engine
 
 
+def _sqlite_manual_transactions(dbapi_connection: Any, _: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver stops opening transactions itself
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def create_short_lived_engine(url: str) -> AsyncEngine:
-    """For one-off commands (migrate, CLI admin tasks): no pool kept around."""
+    """For one-off commands (migrate, CLI admin tasks): no pool kept around.
+
+    On SQLite, transactions are begun explicitly: the driver's own begins only before data
+    changes, so a failing migration would leave the tables it created before the failure.
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, poolclass=NullPool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 5})
 

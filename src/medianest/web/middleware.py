@@ -15,7 +15,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.datastructures import MutableHeaders
 
-from medianest.observability.logging import get_logger
+from medianest.observability.access import log_request
 from medianest.persistence.timing import Spent, spent_now
 
 Scope = MutableMapping[str, Any]
@@ -26,7 +26,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-access_log = get_logger("medianest.access")
 
 
 class RequestIdMiddleware:
@@ -51,17 +50,18 @@ class RequestIdMiddleware:
                 MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                access_log.info(
-                    "request",
-                    method=scope["method"],
-                    path=scope["path"],
-                    status=status_holder["status"],
-                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                )
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.reset_contextvars(**bound)
+            log_request(
+                scope["method"],
+                scope["path"],
+                status_holder["status"],
+                round((time.perf_counter() - started) * 1000, 1),
+                request_id,
+            )
 
 
 def content_security_policy() -> str:
