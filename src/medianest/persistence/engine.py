@@ -19,7 +19,7 @@ from medianest.persistence.timing import time_statements
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Each aiosqlite connection is a thread; a fixed set, opened once and kept, instead of overflow
 # connections opened and closed again whenever a burst comes and goes.
-SQLITE_POOL_SIZE = 8
+SQLITE_POOL_SIZE = 15
 SQLITE_MAX_OVERFLOW = 0
 
 
