@@ -285,6 +285,9 @@ def report(house: Household, memory: MemoryProbe, seconds: float) -> None:
     refused = Counter(s.path.split("?")[0] for s in samples if 400 <= s.status < 500)
     if refused:
         print("  4xx by path:", dict(refused.most_common(5)))
+    unanswered = Counter(f"{s.timing} after {s.seconds:.0f} s" for s in samples if s.status == 0)
+    if unanswered:
+        print("  no answer (client error, time):", dict(unanswered.most_common(5)))
     by_kind: dict[str, list[float]] = defaultdict(list)
     for s in samples:
         by_kind[s.kind].append(s.seconds)
