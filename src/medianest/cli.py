@@ -237,6 +237,7 @@ def run_server(settings: Settings, *, reload: bool = False, after_start: str = "
             port=settings.port,
             reload=True,
             log_config=None,
+            proxy_headers=False,
         )
         return
     with importing():  # the routers are imported and built here
@@ -246,7 +247,7 @@ def run_server(settings: Settings, *, reload: bool = False, after_start: str = "
         host=settings.host,
         port=settings.port,
         log_config=None,
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes forwarded headers only from trusted proxies
         timeout_graceful_shutdown=5,
     )
 
@@ -349,6 +350,13 @@ def worker() -> None:
     container = asyncio.run_coroutine_threadsafe(
         build_container(settings), loop_thread.loop
     ).result()
+    if container.downloads is not None:
+        try:  # a restarted worker resumes what its killed self left, without waiting a minute
+            asyncio.run_coroutine_threadsafe(
+                container.downloads.reconcile(), loop_thread.loop
+            ).result(timeout=60)
+        except Exception as exc:
+            log.warning("downloads not reconciled at start", reason=str(exc)[:200])
     consumer = container.make_consumer(embedded=False)
     container.tasks.heartbeat()
     console.print(f"[bold green]MediaNest worker[/] started with {settings.worker_threads} threads")

@@ -20,6 +20,7 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from medianest.config import Settings
+from medianest.security.files import private_file
 
 T = TypeVar("T")
 
@@ -31,6 +32,8 @@ def build_huey(settings: Settings) -> Huey:
             name=f"{settings.redis_namespace}:jobs", url=settings.redis_url, utc=True, results=False
         )
     path = settings.data_dir.resolve() / "jobs.sqlite3"
+    if path.parent.is_dir():
+        private_file(path)
     return SqliteHuey(name="medianest", filename=str(path), utc=True, timeout=30, results=False)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.pool import NullPool
 
 from medianest.persistence.pool import FairAsyncPool
 from medianest.persistence.timing import time_statements
+from medianest.security.files import private_file, sqlite_file
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Each aiosqlite connection is a thread; a fixed set, opened once and kept, instead of overflow
@@ -34,8 +35,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _keep_private(url: str) -> None:
+    path = sqlite_file(url)
+    if path is not None and path.parent.is_dir():
+        private_file(path)
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
+        _keep_private(url)
         engine = create_async_engine(
             url,
             echo=echo,
@@ -75,6 +83,7 @@ def create_short_lived_engine(url: str) -> AsyncEngine:
     changes, so a failing migration would leave the tables it created before the failure.
     """
     if url.startswith("sqlite"):
+        _keep_private(url)
         engine = create_async_engine(url, poolclass=NullPool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)

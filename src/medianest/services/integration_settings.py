@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.config import Settings
-from medianest.domain.errors import DomainError
+from medianest.domain.errors import DomainError, first_line
 from medianest.domain.events import AUDIENCE_ADMINS, Event
 from medianest.domain.users import Actor
 from medianest.observability.logging import get_logger
@@ -63,10 +63,12 @@ class TestFailed(DomainError):
 
 @dataclass(frozen=True)
 class Submitted:
-    """A form or API body: plain values, secrets typed in (blank = keep), secrets to clear."""
+    """A form or API body: plain values, secrets typed in (blank = keep), secrets to clear;
+    ``partial`` keeps every field it leaves out (PATCH)."""
 
     values: dict[str, str]
     clear: frozenset[str] = frozenset()
+    partial: bool = False
 
 
 class IntegrationSettings:
@@ -143,14 +145,18 @@ class IntegrationSettings:
         """Raises InvalidInput for malformed values; otherwise the probe's verdict."""
         spec = spec_of(service)
         current = (await self.effective_all())[service]
-        values = merge_form(spec, current, submitted.values, set(submitted.clear))
+        values = merge_form(
+            spec, current, submitted.values, set(submitted.clear), partial=submitted.partial
+        )
         return await self._probe(spec, values)
 
     async def save(self, actor: Actor, service: str, submitted: Submitted) -> Probe:
         """Validates, re-tests (refusing on failure), stores, audits, applies, tells others."""
         spec = spec_of(service)
         current = (await self.effective_all())[service]
-        values = merge_form(spec, current, submitted.values, set(submitted.clear))
+        values = merge_form(
+            spec, current, submitted.values, set(submitted.clear), partial=submitted.partial
+        )
         probe = await self._probe(spec, values)
         if not probe.ok:
             raise TestFailed(probe)
@@ -208,7 +214,7 @@ class IntegrationSettings:
                 # would point nowhere. They are ignored, never deleted (the database may be shared).
                 rows = {}
         except Exception as exc:  # database not migrated yet: the watcher catches up later
-            log.warning("integration settings not loaded", reason=str(exc).splitlines()[0][:200])
+            log.warning("integration settings not loaded", reason=first_line(exc))
             rows = {}
         for key, spec in SERVICES.items():
             current[key] = effective(spec, rows.get(key), self.settings, self.box)

@@ -17,6 +17,7 @@ from medianest.security.tokens import digest
 from medianest.services import api_tokens, sessions
 from medianest.services.auth_cache import Identity
 from medianest.web.deps import container_of
+from medianest.web.headers import request_header
 from medianest.web.partials import is_partial
 from medianest.web.problems import Problem, wants_problem_json
 from medianest.web.security import SESSION_COOKIE
@@ -55,7 +56,7 @@ def client_ip(request: Request) -> str:
 
 def _credential(request: Request) -> tuple[str, str] | None:
     """("bearer" or "session", secret) as this request presents it; None when it has none."""
-    auth = request.headers.get("authorization", "")
+    auth = request_header(request, "authorization")
     if auth[:7].lower() == "bearer ":
         return "bearer", auth[7:].strip()
     if token := request.cookies.get(SESSION_COOKIE):

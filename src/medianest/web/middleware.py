@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids and access log, security headers, Prometheus metrics.
+"""ASGI middleware: request ids and access log, security and caching headers, Prometheus metrics.
 
 Pure ASGI (not BaseHTTPMiddleware) so streaming responses such as SSE pass straight through.
 """
@@ -26,6 +26,14 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control and bidi characters written as escapes, for one honest log line."""
+    return _UNPRINTABLE.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
 
 
 class RequestIdMiddleware:
@@ -57,7 +65,7 @@ class RequestIdMiddleware:
             structlog.contextvars.reset_contextvars(**bound)
             log_request(
                 scope["method"],
-                scope["path"],
+                printable(scope["path"]),
                 status_holder["status"],
                 round((time.perf_counter() - started) * 1000, 1),
                 request_id,
@@ -81,6 +89,17 @@ def content_security_policy() -> str:
     )
 
 
+def _personal(scope: Scope) -> bool:
+    """Whether the answer may be about the person asking (signed in, or a token), so no cache
+    (browser, proxy) may keep it; static files are the same for everyone."""
+    if str(scope.get("path", "")).startswith("/static/"):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"authorization" or (name == b"cookie" and b"mn_session=" in value):
+            return True
+    return False
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
@@ -101,12 +120,17 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        personal = _personal(scope)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
+                kind = headers.get("content-type", "")
+                if "cache-control" not in headers and (personal or "json" in kind):
+                    headers["cache-control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -11,6 +11,15 @@
     box.textContent = text;
   }
 
+  // Navigates only to a page of this site, whatever the answer holds.
+  function localTarget(value) {
+    try {
+      var target = new URL(value || "/", window.location.origin);
+      if (target.origin === window.location.origin) { return target.pathname + target.search + target.hash; }
+    } catch (e) { /* not a URL: fall through */ }
+    return "/";
+  }
+
   function poll(pinId, next, popup, closedPolls) {
     var url = "/auth/plex/pin/" + encodeURIComponent(pinId) + "?next=" + encodeURIComponent(next || "/");
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -19,7 +28,7 @@
         var body = res.body || {};
         if (body.status === "signed_in") {
           if (popup && !popup.closed) { popup.close(); }
-          window.location.assign(body.redirect || "/");
+          window.location.assign(localTarget(body.redirect));
           return;
         }
         if (body.status === "waiting") {
@@ -51,7 +60,7 @@
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (body) {
-        if (body.status === "signed_in") { window.location.assign(body.redirect || "/"); return; }
+        if (body.status === "signed_in") { window.location.assign(localTarget(body.redirect)); return; }
         if (body.status === "pending") {
           setTimeout(function () { awaitApproval(next); }, Math.max(2, body.retry_after || 5) * 1000);
           return;
