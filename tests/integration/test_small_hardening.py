@@ -100,4 +100,4 @@ async def test_nul_in_a_path_is_escaped_in_the_access_log(
     lines = [r.getMessage() for r in caplog.records if r.name == "medianest.access"]
     assert lines
     assert all("\x00" not in line and "\n" not in line and "\u202e" not in line for line in lines)
-    assert any("/library/items/12\\x00\\n\\u202eevil" in line for line in lines)
+    assert any("/library/items/12\\u0000\\n\\u202eevil" in line for line in lines)

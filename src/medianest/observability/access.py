@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 ACCESS_LOGGER = "medianest.access"
 _logger = logging.getLogger(ACCESS_LOGGER)
 _json = False
-_string = json.encoder.encode_basestring  # a JSON string literal (C speed)
+# A JSON string literal, ASCII only (C speed): controls and bidi marks become escapes.
+_string = json.encoder.encode_basestring_ascii
 _PLAIN = re.compile(r"[!#-~]*")  # printable, no space or quote: shown as is, else quoted
 
 

@@ -65,7 +65,7 @@ class RequestIdMiddleware:
             structlog.contextvars.reset_contextvars(**bound)
             log_request(
                 scope["method"],
-                printable(scope["path"]),
+                scope["path"],  # the access line escapes it
                 status_holder["status"],
                 round((time.perf_counter() - started) * 1000, 1),
                 request_id,
