@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -255,3 +256,18 @@ async def test_hourly_limit_answers_429_with_retry_after_and_a_friendly_page(
     assert page.status_code == 429
     assert "which is the limit" in page.text
     assert len(overseerr.recorder.posts()) == 2
+
+
+async def test_two_first_requests_at_once_both_go_through(
+    overseerr: OverseerrWorld, login: Login
+) -> None:
+    alice = await api_client(login, "alice")
+    movies = [overseerr.fresh("movie"), overseerr.fresh("movie", skip=1)]
+    answers = await asyncio.gather(
+        *(
+            alice.post("/api/v1/requests", json={"media_type": "movie", "tmdb_id": m.tmdb_id})
+            for m in movies
+        )
+    )
+    assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+    assert len(await overseerr.rows()) == 2

@@ -13,8 +13,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.domain.requests import NoRequestAccount
-from medianest.persistence.models import OverseerrAccount, User
+from medianest.persistence.models import Base, OverseerrAccount, User
 from medianest.persistence.types import utcnow
+from medianest.persistence.upsert import upsert
 from medianest.services.request_common import OverseerrGate
 
 RECHECK_MISSING = timedelta(minutes=3)
@@ -65,15 +66,20 @@ async def overseerr_user_id(
             raise missing_account(user)
     async with gate.calling() as client:
         found = await client.find_user_by_plex_id(user.plex_id)
-    async with sessions.begin() as db:
-        row = await db.get(OverseerrAccount, user.id)
-        if row is None:
-            row = OverseerrAccount(user_id=user.id, plex_id=user.plex_id)
-            db.add(row)
-        row.plex_id = user.plex_id
-        row.overseerr_user_id = found.id if found else None
-        row.overseerr_name = found.name[:255] if found else None
-        row.checked_at = utcnow()
+    link_values = {
+        "plex_id": user.plex_id,
+        "overseerr_user_id": found.id if found else None,
+        "overseerr_name": found.name[:255] if found else None,
+        "checked_at": utcnow(),
+    }
+    async with sessions.begin() as db:  # one statement: two first requests at once both succeed
+        await upsert(
+            db,
+            Base.metadata.tables[OverseerrAccount.__tablename__],
+            {"user_id": user.id, **link_values},
+            conflict=["user_id"],
+            update=link_values,
+        )
     if found is None:
         raise missing_account(user)
     return found.id
