@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from medianest.services import notifications, runtime_settings, service_notices,
 from medianest.services import status_sources as sources
 from medianest.services import status_view as view
 from medianest.services.integrations import Integrations
+from medianest.services.status_board import BoardCache
 from medianest.services.status_sources import BadWebhook
 from medianest.services.status_store import Applied
 
@@ -73,9 +74,16 @@ class StatusCoordinator:
     integrations: Integrations
     policy: StatusPolicy
     clock: Callable[[], datetime] = utcnow
-    cache: view.LongStats = field(default_factory=view.LongStats)
     failures: int = 0  # polls failed in a row (the loop backs off)
+    boards: BoardCache = field(init=False)
     _write: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self.boards = BoardCache(self._build_board, lambda: self.clock())
+
+    @property
+    def recording(self) -> status_store.Recording:
+        return status_store.Recording(SAMPLE_EVERY, self.policy.hold)
 
     @property
     def configured(self) -> bool:
@@ -84,6 +92,14 @@ class StatusCoordinator:
     # -- reading -----------------------------------------------------------------------------
 
     async def board(self) -> view.Board:
+        """The shared board (never rebuilt while a request waits, except the first time)."""
+        board = await self.boards.get()
+        stale = board.stale_at(self.clock(), self.policy.stale_after)
+        if stale == board.stale:
+            return board
+        return self.boards.derived("stale", board, lambda b: replace(b, stale=stale))
+
+    async def _build_board(self) -> view.Board:
         async with self.sessions() as db:
             return await view.board(
                 db,
@@ -91,8 +107,12 @@ class StatusCoordinator:
                 hold=self.policy.hold,
                 stale_after=self.policy.stale_after,
                 configured=self.configured,
-                cache=self.cache,
             )
+
+    async def board_changed(self) -> None:
+        """After a write: the board is rebuilt before anyone is told about the change."""
+        self.boards.invalidate()
+        await self.boards.refresh()
 
     async def detail(self, service_id: int) -> view.ServiceDetail:
         async with self.sessions() as db:
@@ -102,7 +122,6 @@ class StatusCoordinator:
                 now=self.clock(),
                 hold=self.policy.hold,
                 configured=self.configured,
-                cache=self.cache,
             )
 
     # -- polling -----------------------------------------------------------------------------
@@ -121,7 +140,7 @@ class StatusCoordinator:
         observations = [sources.observe(m, i, snapshot) for i, m in enumerate(snapshot.monitors)]
         async with self._write, self.sessions.begin() as db:
             applied = await status_store.apply(
-                db, observations, source="poll", sample_every=SAMPLE_EVERY, complete=True
+                db, observations, source="poll", policy=self.recording, complete=True
             )
             notes = await service_notices.add_due(db, self.clock())
             recovered = await self._store_source(db, snapshot)
@@ -169,6 +188,7 @@ class StatusCoordinator:
                 failing_since=stored.get("failing_since") if not first else now.isoformat(),
             )
             await runtime_settings.set_value(db, view.SOURCE_KEY, stored)
+        await self.board_changed()
         if first:
             log.warning("Uptime Kuma is unreachable; showing the last snapshot", reason=reason)
             await self.bus.publish(Event("status.source", {"ok": False}))
@@ -206,11 +226,12 @@ class StatusCoordinator:
         async with self._write, self.sessions.begin() as db:
             await runtime_settings.set_value(db, view.WEBHOOK_KEY, {"at": now.isoformat()})
             if hook.is_test or hook.heartbeat is None:
+                self.boards.invalidate()
                 return "test" if hook.is_test else "ignored"
             service = await sources.service_for(db, hook)
             observation = sources.webhook_observation(service, hook, now)
             applied = await status_store.apply(
-                db, [observation], source="webhook", sample_every=SAMPLE_EVERY, complete=False
+                db, [observation], source="webhook", policy=self.recording, complete=False
             )
             notes = await service_notices.add_due(db, now)
             await db.flush()
@@ -222,8 +243,8 @@ class StatusCoordinator:
     async def _publish(
         self, applied: Applied, notes: Sequence[Notification], *, source_ok: bool | None
     ) -> None:
+        await self.board_changed()
         for change in applied.changes:
-            self.cache.forget(change.service_id)
             data = {
                 "id": change.service_id,
                 "name": change.name,

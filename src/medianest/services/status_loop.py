@@ -23,6 +23,7 @@ MAX_TICK_S = 20.0  # lease renewal; the lease lives 3 ticks (a restart waits <= 
 MAX_BACKOFF_S = 900.0
 PRUNE_EVERY_S = 3600.0
 JITTER = 0.1
+BOARD_EVENTS = frozenset({"service.status", "status.source"})
 
 
 @dataclass
@@ -31,6 +32,7 @@ class StatusLoop:
     rng: random.Random = field(default_factory=random.Random)
     holder: str = field(default_factory=worker_identity)
     _task: asyncio.Task[None] | None = None
+    _follower: asyncio.Task[None] | None = None
     _lease: DatabaseLease | None = None
     _loop_failing: bool = False
 
@@ -61,8 +63,16 @@ class StatusLoop:
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self.run(), name="status-poller")
+        if self._follower is None:
+            self._follower = asyncio.create_task(self.follow(), name="status-board-follower")
 
     async def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+            self._follower = None
+        await self.coordinator.boards.aclose()
         if self._task is None:
             return
         self._task.cancel()
@@ -98,6 +108,15 @@ class StatusLoop:
             if polling:
                 wait = min(wait, max(0.0, next_poll - loop.time()))
             await asyncio.sleep(max(wait, 0.05))
+
+    async def follow(self) -> None:
+        """Rebuilds this process's board when any process reports a status change."""
+        boards = self.coordinator.boards
+        async with self.coordinator.bus.subscribe() as subscription:
+            async for event in subscription:
+                if event.type in BOARD_EVENTS:
+                    boards.invalidate()
+                    boards.refresh_soon()
 
     def _loop_ok(self) -> None:
         if self._loop_failing:
