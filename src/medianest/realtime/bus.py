@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Protocol
 
@@ -50,6 +52,7 @@ class EventBus(Protocol):
     async def publish(self, event: Event) -> None: ...
     def subscribe(self) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
     async def ping(self) -> None: ...
+    async def round_trip(self) -> str: ...
 
 
 class InProcessBus:
@@ -64,6 +67,10 @@ class InProcessBus:
 
     async def ping(self) -> None:
         return None
+
+    async def round_trip(self) -> str:
+        """Proves events can travel: raises when they cannot; says which way they went."""
+        return "in-process"
 
     def deliver(self, event: Event) -> None:
         for subscription in tuple(self._subscriptions):
@@ -108,6 +115,23 @@ class RedisBus(InProcessBus):
 
     async def ping(self) -> None:
         await self._redis.ping()
+
+    async def round_trip(self) -> str:
+        """A message published to Redis and received back on a probe channel of this bus, and
+        this process's listener still subscribed: what every live update relies on."""
+        if self._listener is None or self._listener.done() or not self._ready.is_set():
+            raise RuntimeError("this process is not listening to Redis")
+        token = uuid.uuid4().hex
+        probe = f"{self._channel}:probe:{token}"
+        started = time.perf_counter()
+        async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+            await pubsub.subscribe(probe)
+            await self._redis.publish(probe, token)
+            while True:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None and message.get("data") in (token, token.encode()):
+                    break
+        return f"Redis pub/sub, round trip {(time.perf_counter() - started) * 1000:.0f} ms"
 
     async def publish(self, event: Event) -> None:
         await self._redis.publish(self._channel, event.to_json())

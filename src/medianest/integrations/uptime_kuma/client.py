@@ -5,8 +5,8 @@ credentials and are stable from 1.23 to 2.x; ``/metrics`` wants HTTP Basic auth 
 username and an API key as the password. The key travels only in the ``Authorization`` header
 and never appears in an error message. The socket.io API is avoided on purpose (§4.4).
 
-Kuma caches ``/api/status-page/{slug}`` for up to 5 minutes and its heartbeat list for 1 minute
-(apicache), so what this client reports may lag reality by that much; ``/metrics`` is live.
+Kuma caches ``/api/status-page/{slug}`` and its heartbeat list (apicache), but clears that cache
+whenever a monitor's status changes, so a change shows at the next poll; ``/metrics`` is live.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ SERVICE = "Uptime Kuma"
 # one retry keeps the admin's "Test connection" wait near 20 s instead of 30 s.
 DEFAULT_POLICY = HttpPolicy(timeout=10.0, retries=1)
 JSON_ACCEPT = {"Accept": "application/json"}
+# IntegrationError.code values: what the status notice names.
+NO_PAGE = "no_page"
+NOT_KUMA = "not_kuma"
 METRICS_ACCEPT = {"Accept": "text/plain"}
 
 
@@ -90,13 +93,25 @@ class UptimeKumaClient(ServiceClient):
             raise _explain_silence(exc, slug) from None
         if response.status_code == 404:
             if _kuma_error(response):
-                raise NotFound(SERVICE, f"there is no status page '{slug}'", status=404)
-            raise NotFound(SERVICE, "no status page API here; is this Uptime Kuma?", status=404)
+                raise self._http.misconfigured(
+                    f"there is no status page '{slug}'", 404, code=NO_PAGE
+                )
+            raise self._http.misconfigured(
+                "no status page API here; is this Uptime Kuma?", 404, code=NOT_KUMA
+            )
         self._raise_for_status(response)
         try:
-            return parse_status_page(self._http.json(response), slug)
+            body = response.json()
         except ValueError:
-            raise self._http.bad_response("the status page has an unexpected shape") from None
+            body = None
+        try:
+            return parse_status_page(body, slug)
+        except ValueError:
+            raise self._http.misconfigured(
+                "the answer is not an Uptime Kuma status page; is this Uptime Kuma?",
+                response.status_code,
+                code=NOT_KUMA,
+            ) from None
 
     async def heartbeats(self) -> dict[int, MonitorBeats]:
         """Recent beats and 24 h uptime per public monitor; empty for an unknown slug on 2.x."""
@@ -122,7 +137,11 @@ class UptimeKumaClient(ServiceClient):
         try:
             return parse_metrics(response.text)
         except ValueError:
-            raise self._http.bad_response("/metrics is not Uptime Kuma's Prometheus text") from None
+            raise self._http.misconfigured(
+                "/metrics is not Uptime Kuma's Prometheus text; is this Uptime Kuma?",
+                response.status_code,
+                code=NOT_KUMA,
+            ) from None
 
     # -- combined views ------------------------------------------------------------------------
 
@@ -132,7 +151,7 @@ class UptimeKumaClient(ServiceClient):
         With a slug, the page decides which monitors are shown (never leak a non-public monitor)
         and metrics, when a key is set too, only refresh their status and ping; a metrics failure
         then lands in ``problems`` instead of hiding the page. Without a slug every monitor in
-        ``/metrics`` is shown. The page may lag up to 5 min and beats 1 min (Kuma's cache).
+        ``/metrics`` is shown.
         """
         problems: list[str] = []
         metrics: list[MonitorMetric] | None = None
@@ -192,7 +211,9 @@ class UptimeKumaClient(ServiceClient):
         if 200 <= status < 300:
             return
         if 300 <= status < 400:
-            raise self._http.bad_response(f"a redirect ({status}); is the address right?")
+            raise self._http.misconfigured(
+                f"a redirect ({status}); is the address right?", status, code=NOT_KUMA
+            )
         if status == 429:
             raise Unavailable(SERVICE, "too many requests; try again later", status=429)
         if status == 401:

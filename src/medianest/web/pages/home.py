@@ -35,6 +35,7 @@ async def _system_cards(request: Request) -> list[SystemCard]:
         container.engine, container.bus, redis_configured=bool(container.settings.redis_url)
     )
     database = readiness.checks.get("database", "ok")
+    events = readiness.checks.get("events", "ok")
     seen = await workers.recent_workers(container.sessions) if database == "ok" else []
     return [
         SystemCard(
@@ -51,9 +52,9 @@ async def _system_cards(request: Request) -> list[SystemCard]:
         ),
         SystemCard(
             "Live updates",
-            "up",
-            "Ready",
-            "Redis pub/sub" if container.settings.redis_url else "In-process",
+            "up" if events == "ok" else "down",
+            "Working" if events == "ok" else "Not working",
+            (readiness.events or "") if events == "ok" else events,
         ),
     ]
 
