@@ -66,6 +66,8 @@ class LiveTargets:
             if self.status is not None:
                 secret = values.get("webhook_secret") or None
                 self.status.policy = dataclasses.replace(self.status.policy, webhook_secret=secret)
+                if rebuild:
+                    self.status.sign_of_life()  # use the new configuration at once
         elif service == "youtube":
             self._set_download_section(values.get("section") or None)
         current = self.client(service)

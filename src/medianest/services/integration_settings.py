@@ -171,7 +171,10 @@ class IntegrationSettings:
         spec = spec_of(service)
         current = (await self.effective_all())[service]
         values = merge_form(spec, current, submitted.values, set(submitted.clear))
-        return await self._probe(spec, values)
+        probe = await self._probe(spec, values)
+        if probe.ok and service == "uptime_kuma" and self.live.status is not None:
+            await self.live.status.tell_poller()  # Kuma answers: no reason to wait out a back-off
+        return probe
 
     async def save(self, actor: Actor, service: str, submitted: Submitted) -> Probe:
         """Validates, re-tests (refusing on failure), stores, audits, applies, tells others."""

@@ -20,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.domain.errors import NotSignedIn
 from medianest.domain.events import Event
-from medianest.integrations.base import IntegrationError
+from medianest.integrations.base import (
+    BadResponse,
+    CredentialsRejected,
+    IntegrationError,
+    Misconfigured,
+    NotFound,
+    Refused,
+)
+from medianest.integrations.uptime_kuma.client import NO_PAGE, NOT_KUMA
 from medianest.integrations.uptime_kuma.models import KumaSnapshot
 from medianest.integrations.uptime_kuma.webhook import parse_webhook
 from medianest.observability.logging import get_logger
@@ -60,6 +68,17 @@ class StatusPolicy:
         return max(timedelta(minutes=5), timedelta(seconds=3 * self.poll_seconds))
 
 
+def failure_kind(error: IntegrationError) -> str:
+    """What the notice names: not answering, no such page, key refused, not Uptime Kuma."""
+    if isinstance(error, CredentialsRejected):
+        return "key_refused"
+    if error.code in (NO_PAGE, NOT_KUMA):
+        return error.code
+    if isinstance(error, Misconfigured | BadResponse | Refused | NotFound):
+        return "bad_answer"
+    return "unreachable"
+
+
 @dataclass(frozen=True)
 class PollResult:
     ok: bool
@@ -76,6 +95,8 @@ class StatusCoordinator:
     clock: Callable[[], datetime] = utcnow
     failures: int = 0  # polls failed in a row (the loop backs off)
     boards: BoardCache = field(init=False)
+    woken: asyncio.Event = field(default_factory=asyncio.Event)  # poll now, never mind the wait
+    _wake_seen: str | None = None
     _write: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
@@ -135,7 +156,7 @@ class StatusCoordinator:
             snapshot = await client.snapshot()
         except IntegrationError as exc:
             self.failures += 1
-            await self._source_failed(exc.message)
+            await self._source_failed(exc.message, failure_kind(exc))
             return PollResult(False, exc.message)
         observations = [sources.observe(m, i, snapshot) for i, m in enumerate(snapshot.monitors)]
         async with self._write, self.sessions.begin() as db:
@@ -172,26 +193,53 @@ class StatusCoordinator:
                     }
                     for i in snapshot.incidents[:5]
                 ],
+                "maintenance": [
+                    {"title": m.title[:200], "description": m.description[:2000]}
+                    for m in snapshot.maintenance[:5]
+                ],
             },
         )
         return was_failing
 
-    async def _source_failed(self, reason: str) -> None:
+    async def _source_failed(self, reason: str, kind: str) -> None:
         now = self.clock()
         async with self._write, self.sessions.begin() as db:
             stored = await runtime_settings.get_value(db, view.SOURCE_KEY, {})
             stored = stored if isinstance(stored, dict) else {}
             first = stored.get("ok", True) is not False
+            news = first or stored.get("kind") != kind
             stored.update(
                 ok=False,
                 error=reason[:300],
+                kind=kind,
                 failing_since=stored.get("failing_since") if not first else now.isoformat(),
             )
             await runtime_settings.set_value(db, view.SOURCE_KEY, stored)
         await self.board_changed()
         if first:
             log.warning("Uptime Kuma is unreachable; showing the last snapshot", reason=reason)
-            await self.bus.publish(Event("status.source", {"ok": False}))
+        if news:
+            await self.bus.publish(Event("status.source", {"ok": False, "kind": kind}))
+
+    # -- signs of life -----------------------------------------------------------------------
+
+    def sign_of_life(self) -> None:
+        """Kuma (or its configuration) is known good again: forget the back-off, poll now."""
+        self.failures = 0
+        self.woken.set()
+
+    async def tell_poller(self) -> None:
+        """A sign of life the polling process may not have seen (it may be another process)."""
+        self.sign_of_life()
+        async with self.sessions.begin() as db:
+            await runtime_settings.set_value(db, view.WAKE_KEY, self.clock().isoformat())
+
+    async def woken_elsewhere(self) -> bool:
+        """True once for every sign of life another process recorded since the last look."""
+        async with self.sessions() as db:
+            raw = await runtime_settings.get_value(db, view.WAKE_KEY, None)
+        seen, self._wake_seen = self._wake_seen, raw if isinstance(raw, str) else None
+        return seen is not None and self._wake_seen is not None and self._wake_seen != seen
 
     # -- webhooks ----------------------------------------------------------------------------
 
@@ -225,6 +273,11 @@ class StatusCoordinator:
         now = self.clock()
         async with self._write, self.sessions.begin() as db:
             await runtime_settings.set_value(db, view.WEBHOOK_KEY, {"at": now.isoformat()})
+            source = await runtime_settings.get_value(db, view.SOURCE_KEY, {})
+            if isinstance(source, dict) and source.get("ok") is False:
+                # Kuma is talking to us: the poll's back-off is out of date.
+                await runtime_settings.set_value(db, view.WAKE_KEY, now.isoformat())
+                self.sign_of_life()
             if hook.is_test or hook.heartbeat is None:
                 self.boards.invalidate()
                 return "test" if hook.is_test else "ignored"

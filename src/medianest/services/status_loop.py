@@ -91,8 +91,13 @@ class StatusLoop:
         next_poll = next_prune = loop.time()
         while True:
             polling = self.poll_seconds > 0 and self.coordinator.configured
+            woken = self.coordinator.woken.is_set()
+            self.coordinator.woken.clear()
             try:
                 if await self.lease.acquire():
+                    if polling and (woken or await self.coordinator.woken_elsewhere()):
+                        self.coordinator.failures = 0  # a sign of life: no back-off, poll now
+                        next_poll = loop.time()
                     if polling and loop.time() >= next_poll:
                         await self.coordinator.poll_once()
                         next_poll = loop.time() + self.next_delay()
@@ -107,7 +112,8 @@ class StatusLoop:
             wait = self.tick
             if polling:
                 wait = min(wait, max(0.0, next_poll - loop.time()))
-            await asyncio.sleep(max(wait, 0.05))
+            with contextlib.suppress(TimeoutError):  # a sign of life ends the wait early
+                await asyncio.wait_for(self.coordinator.woken.wait(), max(wait, 0.05))
 
     async def follow(self) -> None:
         """Rebuilds this process's board when any process reports a status change."""

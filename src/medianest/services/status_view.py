@@ -26,6 +26,7 @@ from medianest.services import status_rollups as rollups
 
 SOURCE_KEY = "status.source"
 WEBHOOK_KEY = "status.webhook"
+WAKE_KEY = "status.wake"  # the latest sign of life, for the polling process
 DAY = timedelta(days=1)
 WINDOWS = {"24h": DAY, "7d": 7 * DAY, "30d": 30 * DAY}
 SLOTS, SLOT = 24, timedelta(hours=1)
@@ -41,18 +42,40 @@ class IncidentView:
 
 
 @dataclass(frozen=True)
+class MaintenanceView:
+    title: str
+    description: str  # Markdown, as Kuma shows it
+
+
+HEADLINES = {
+    "unreachable": "Uptime Kuma is not answering",
+    "no_page": "Uptime Kuma has no such status page",
+    "key_refused": "Uptime Kuma refused the API key",
+    "not_kuma": "The Uptime Kuma address does not answer like Uptime Kuma",
+    "bad_answer": "Uptime Kuma answered something MediaNest cannot read",
+}
+
+
+@dataclass(frozen=True)
 class SourceState:
     """How the last polls of Uptime Kuma went (stored by the coordinator in app_settings)."""
 
     configured: bool
     ok: bool = True
     error: str | None = None
+    kind: str = "unreachable"  # what went wrong, when not ok
     taken_at: datetime | None = None
     failing_since: datetime | None = None
     title: str | None = None
     incidents: Sequence[IncidentView] = ()
+    maintenance: Sequence[MaintenanceView] = ()
     problems: Sequence[str] = ()
     webhook_at: datetime | None = None
+
+    @property
+    def headline(self) -> str:
+        """What the notice says happened, in the words of what Kuma actually answered."""
+        return HEADLINES.get(self.kind, HEADLINES["unreachable"])
 
 
 @dataclass(frozen=True)
@@ -124,10 +147,17 @@ async def source_state(db: AsyncSession, configured: bool) -> SourceState:
         for i in raw.get("incidents", [])
         if isinstance(i, dict)
     ]
+    maintenance = [
+        MaintenanceView(str(m.get("title", "")), str(m.get("description", "")))
+        for m in raw.get("maintenance", [])
+        if isinstance(m, dict)
+    ]
     return SourceState(
         configured=configured,
         ok=bool(raw.get("ok", True)),
         error=raw.get("error"),
+        kind=str(raw.get("kind") or "unreachable"),
+        maintenance=maintenance,
         taken_at=_time(raw.get("taken_at")),
         failing_since=_time(raw.get("failing_since")),
         title=raw.get("title"),
