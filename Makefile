@@ -4,9 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/medianest/web/static/vendor
 CHROMIUM ?= /usr/bin/chromium
+UV_VERSION := 0.13.10
+UV := $(BIN)/uv
+UV_PIP := $(UV) pip install --quiet --python $(BIN)/python
+LOCK := $(UV) pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock"
+YT_DLP_TESTS := tests/integration/test_downloads_flow.py tests/integration/test_downloads_control.py tests/integration/test_downloads_workers.py tests/integration/test_downloads_live.py tests/contract/test_media_host_fake.py
 SERVICES_ENV := MEDIANEST_TEST_DATABASE_URL=postgresql://127.0.0.1:5432/test MEDIANEST_TEST_REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: run demo test test-services lint format assets browser clean bench
+.PHONY: run demo test test-services lint format assets browser clean bench lock upgrade-yt-dlp
 
 run: $(VENV)/.run-deps assets ## install everything and start MediaNest on its embedded defaults
 	$(BIN)/medianest serve
@@ -33,18 +38,37 @@ format: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps assets
 	$(BIN)/python -m bench
 
+# Python packages come from the lock files in requirements/ (exact versions and hashes), installed by uv.
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MediaNest needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.run-deps: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e .
+$(UV): | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.run-deps: requirements/run.txt pyproject.toml | $(UV)
+	$(UV_PIP) --require-hashes -r requirements/run.txt
+	$(UV_PIP) --no-deps -e .
 	@touch $@
 
-$(VENV)/.test-deps: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.test-deps: requirements/test.txt pyproject.toml | $(UV)
+	$(UV_PIP) --require-hashes -r requirements/test.txt
+	$(UV_PIP) --no-deps -e .
 	@touch $@ $(VENV)/.run-deps
+
+# After editing pyproject.toml: `make lock` keeps every pinned version it can; `make lock UPGRADE=1`
+# moves every package to the newest release its range allows.
+lock: | $(UV)
+	$(LOCK) $(if $(UPGRADE),--upgrade) -o requirements/run.txt
+	$(LOCK) $(if $(UPGRADE),--upgrade) --extra test -o requirements/test.txt
+
+# Sites change weekly and yt-dlp follows: move it alone to its newest release, then run the
+# download and URL-guard tests, which exercise the yt-dlp internals MediaNest leans on.
+upgrade-yt-dlp: | $(UV)
+	$(LOCK) --upgrade-package yt-dlp -o requirements/run.txt
+	$(LOCK) --upgrade-package yt-dlp --extra test -o requirements/test.txt
+	$(MAKE) $(VENV)/.test-deps
+	$(BIN)/pytest -q $(YT_DLP_TESTS)
 
 # Front-end packages come from npm (package-lock.json) and are copied next to our own static files.
 assets: $(VENDOR)/.stamp

@@ -316,10 +316,20 @@ def _with_database(
     settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
 ) -> T:
     async def run() -> T:
+        from medianest.container import build_bus
+        from medianest.services.auth_cache import AuthCache
+        from medianest.services.auth_watch import AuthWatch
+
         engine = create_short_lived_engine(settings.resolved_database_url)
+        factory = session_factory(engine)
+        bus = build_bus(settings)  # with Redis, running web processes hear of access changes
+        watch = AuthWatch(AuthCache(0), bus)
+        watch.attach(factory)
         try:
-            return await work(session_factory(engine))
+            return await work(factory)
         finally:
+            await watch.settled()
+            await bus.close()
             await engine.dispose()
 
     try:

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     session_days: int = Field(default=30, ge=1, le=365)
     session_max_days: int = Field(default=90, ge=1, le=3650)
+    # How long a process remembers whom a cookie or token belongs to. Changes made in MediaNest
+    # reach every process at once through the event bus; this bounds only the rest.
+    auth_cache_seconds: float = Field(default=10.0, ge=0, le=300)
     # Fernet keys for secrets at rest, newest first; default: a key file made in the data dir.
     encryption_keys: SecretStr | None = None
     sign_in_attempts_per_account: int = Field(default=5, ge=1, le=1000)

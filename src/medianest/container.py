@@ -28,6 +28,8 @@ from medianest.persistence.engine import create_engine, session_factory
 from medianest.realtime.bus import EventBus, InProcessBus, RedisBus
 from medianest.security.secretbox import SecretBox
 from medianest.services.auth import LocalAuth, LockoutPolicy
+from medianest.services.auth_cache import AuthCache
+from medianest.services.auth_watch import AuthWatch
 from medianest.services.docs_hub import DocsHub
 from medianest.services.download_setup import build_downloads
 from medianest.services.downloads import DownloadService
@@ -75,6 +77,7 @@ class Container:
     plex_server: ConfiguredPlexServer
     local_auth: LocalAuth
     plex_signin: PlexSignIn
+    auth_cache: AuthCache = field(default_factory=lambda: AuthCache(0))
     consumer: Consumer | None = field(default=None)
     closing: list[Closeable] = field(default_factory=list)
     # Feature services, set by build_container (each feature below its marker).
@@ -132,7 +135,7 @@ class Container:
 
 def build_bus(settings: Settings) -> EventBus:
     if settings.redis_url:
-        return RedisBus(settings.redis_url, channel=f"{settings.redis_namespace}:events")
+        return RedisBus(settings.redis_url, key=f"{settings.redis_namespace}:events")
     return InProcessBus()
 
 
@@ -163,6 +166,8 @@ async def build_container(settings: Settings) -> Container:
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
     bus = build_bus(settings)
+    auth_cache = AuthCache(settings.auth_cache_seconds)
+    AuthWatch(auth_cache, bus).attach(sessions)
     await bus.start()
     huey = build_huey(settings)
     runtime = JobRuntime(asyncio.get_running_loop())
@@ -188,6 +193,7 @@ async def build_container(settings: Settings) -> Container:
         engine=engine,
         sessions=sessions,
         bus=bus,
+        auth_cache=auth_cache,
         huey=huey,
         tasks=tasks,
         runtime=runtime,

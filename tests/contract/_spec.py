@@ -1,4 +1,4 @@
-"""Validate fake responses against the published OpenAPI documents in ``../shared/data``.
+"""Validate fake responses against the published OpenAPI documents in ``tests/reference``.
 
 Usage::
 
@@ -14,28 +14,23 @@ from __future__ import annotations
 
 import copy
 import functools
-import os
-from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = Path(os.environ.get("MEDIANEST_REFERENCE_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+from tests.support.reference import reference_path
+
 PLEX_SPEC = "plex/plex-api-spec.yaml"
 SPEC_URI = "urn:medianest:spec"
 
 
 @functools.cache
 def load_openapi(relative_path: str) -> dict[str, Any]:
-    """The parsed document; the test is skipped (not failed) where the data folder is absent."""
-    path = DATA_DIR / relative_path
-    if not path.exists():
-        pytest.skip(f"reference data not found: {path}")
+    """The parsed document from the repository's reference data."""
+    path = reference_path(*relative_path.split("/"))
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as handle:
         document: dict[str, Any] = yaml.load(handle, Loader=loader)  # noqa: S506 (safe loader)

@@ -111,7 +111,8 @@ def extract(url: str, **extra: Any) -> dict[str, Any]:
 
 
 class CancelJob(DownloadCancelled):  # type: ignore[misc]  # yt_dlp is untyped
-    """What MediaNest raises from a progress hook when a user cancels (protocols.md §5.3)."""
+    """What MediaNest raises from a progress hook when a user cancels
+    (docs/protocols/yt-dlp.md#cancelling)."""
 
 
 # -- HTTP contract (in-process) ---------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""Contract tests: the Overseerr fake answers like Overseerr, per overseerr-api.yml and §3.
+"""Contract tests: the Overseerr fake answers like Overseerr (``docs/protocols/overseerr.md``).
 
 Every 2xx body is validated against the response schema of its operation in Overseerr's own
-OpenAPI document (``../shared/data/overseerr/overseerr-api.yml``) with openapi-core; search
+OpenAPI document (``tests/reference/overseerr/overseerr-api.yml``) with openapi-core; search
 results are additionally checked against ``MovieResult``/``TvResult``/``PersonResult`` one by
 one, because the operation's ``anyOf`` would let almost anything through as a PersonResult.
 """
@@ -13,7 +13,6 @@ import io
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,19 +37,15 @@ from medianest.integrations.overseerr.fake_model import (
     Permission,
     RequestStatus,
 )
+from tests.support.reference import reference_path
 
-SPEC_PATH = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "overseerr" / "overseerr-api.yml"
-)
+SPEC_PATH = reference_path("overseerr", "overseerr-api.yml")
 HOST = "http://localhost:5055"
 KEY = {"X-Api-Key": identities.OVERSEERR_API_KEY}
 ALICE = {**KEY, "X-API-User": "2"}
 BOB = {**KEY, "X-API-User": "3"}
 FORBIDDEN = {"status": 403, "error": "You do not have permission to access this endpoint"}
 RESERVED = "Parameter 'query' must be url encoded. Its value may not contain reserved characters."
-
-pytestmark = pytest.mark.skipif(not SPEC_PATH.exists(), reason="reference data not available")
-
 
 # -- fixtures -------------------------------------------------------------------------------
 

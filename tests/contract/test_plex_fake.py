@@ -1,7 +1,7 @@
 """Contract tests: the fake Plex Media Server behaves like PMS where MediaNest's client relies on it.
 
-Reference: protocols.md §2 (endpoints, tags, JSON types, paging, collections, scans, images) and
-the community OpenAPI in ../shared/data/plex (validated through ``_spec.py``).
+Reference: ``docs/protocols/plex.md`` (endpoints, tags, JSON types, paging, collections, scans,
+images) and the community OpenAPI in ``tests/reference/plex/`` (validated through ``_spec.py``).
 """
 
 from __future__ import annotations
@@ -649,9 +649,12 @@ async def test_refresh_outside_location_is_ignored_and_hung_scans_stay_refreshin
         f"/library/sections/{youtube.id}/refresh", params={"path": str(outside)}, headers=JSON
     )
     assert response.status_code == 200
-    await asyncio.sleep(0.2)
+
+    async def settled() -> bool:
+        return state.sections[youtube.id].refreshing is False
+
+    await poll(settled)
     assert (await get_json(client, url))["size"] == 0
-    assert state.sections[youtube.id].refreshing is False
 
     state.scan_never_finishes = True
     await client.get(f"/library/sections/{youtube.id}/refresh", headers=JSON)

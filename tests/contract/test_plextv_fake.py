@@ -1,6 +1,7 @@
 """Contract tests: the fake plex.tv behaves like plex.tv where MediaNest's client relies on it.
 
-Reference: protocols.md §1 and the community OpenAPI in ../shared/data/plex (see ``_spec.py``).
+Reference: ``docs/protocols/plextv.md`` and the community OpenAPI in ``tests/reference/plex/``
+(see ``_spec.py``).
 """
 
 from __future__ import annotations

@@ -1,19 +1,17 @@
 """Contract tests: the Uptime Kuma fake answers like the captured 1.23.16 and 2.5.3 servers.
 
-The captures (``../shared/data/uptime-kuma/<version>/``) were taken from real servers with three
+The captures (``tests/reference/uptime-kuma/<version>/``) were taken from real servers with three
 monitors on the page ``medianest``. Replaying their heartbeat history into the fake must give
 back the very same status page, heartbeat list (uptime numbers included), metrics and webhooks.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,8 +32,8 @@ from medianest.integrations.uptime_kuma.fake_model import (
     ManualClock,
     parse_kuma_time,
 )
+from tests.support.reference import reference_text
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "uptime-kuma"
 VERSIONS = ["1.23.16", "2.5.3"]
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$")
 SAMPLE_RE = re.compile(r"^(\w+)\{(.*)\} (\S+)$")
@@ -48,10 +46,7 @@ SLUG = identities.UPTIME_KUMA_SLUG
 
 
 def capture(version: str, name: str) -> str:
-    path = DATA / version / name
-    if not path.exists():
-        pytest.skip(f"reference capture {path} not available")
-    return path.read_text(encoding="utf-8")
+    return reference_text("uptime-kuma", version, name)
 
 
 def capture_json(version: str, name: str) -> Any:
@@ -506,8 +501,7 @@ async def test_only_state_changes_notify(clock: ManualClock) -> None:
     state.set_status(2, DOWN)  # a first beat that is DOWN notifies
     state.send_test_notification()  # deliveries are ordered: this one comes last
     try:
-        await state.wait_for_webhooks(5)
-        await asyncio.sleep(0.05)
+        await state.wait_for_webhooks(5)  # the test notification, last in order, included
     finally:
         state.close()
     statuses = [(b["heartbeat"] or {}).get("status") for b in bodies]

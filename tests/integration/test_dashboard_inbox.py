@@ -3,9 +3,8 @@ the lease that lets one process poll."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ from medianest.services.lease import DatabaseLease
 from tests.conftest import Login, make_settings
 from tests.support.kuma_rig import KumaRig, coordinator, start_kuma
 from tests.support.signin import csrf_token
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -194,12 +194,17 @@ async def test_quick_links_are_for_admins_to_edit_and_grey_out_with_their_servic
 
 async def test_only_one_process_holds_the_polling_lease(app: FastAPI) -> None:
     sessions = app.state.container.sessions
-    first = DatabaseLease(sessions, "test", "process-a", timedelta(seconds=0.5))
-    second = DatabaseLease(sessions, "test", "process-b", timedelta(seconds=0.5))
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    ttl = timedelta(seconds=30)
+    first = DatabaseLease(sessions, "test", "process-a", ttl, clock=lambda: now[0])
+    second = DatabaseLease(sessions, "test", "process-b", ttl, clock=lambda: now[0])
     assert await first.acquire()
     assert not await second.acquire()
+    now[0] += timedelta(seconds=20)
     assert await first.acquire()  # renewing
-    await asyncio.sleep(0.6)  # process a died: its lease runs out
+    now[0] += timedelta(seconds=20)
+    assert not await second.acquire()  # renewed, so still held
+    now[0] += timedelta(seconds=11)  # process a died: its lease runs out
     assert await second.acquire()
     assert not await first.acquire()
     await second.release()
@@ -215,16 +220,14 @@ async def test_the_background_poller_polls_on_its_interval(
     application = create_app(settings)
     async with LifespanManager(application):
         status = coordinator(application)
-        for _ in range(100):
-            if (await status.board()).cards:
-                break
-            await asyncio.sleep(0.05)
-        assert (await status.board()).cards
-        kuma.state.set_status(kuma.monitor_id("Plex"), "down")
-        for _ in range(100):
+
+        async def has_cards() -> bool:
+            return bool((await status.board()).cards)
+
+        async def plex_down() -> bool:
             board = await status.board()
-            if board.status_of(next(c.id for c in board.cards if c.name == "Plex")) == "down":
-                break
-            await asyncio.sleep(0.05)
-        else:
-            pytest.fail("the poller did not pick up the change")
+            return board.status_of(next(c.id for c in board.cards if c.name == "Plex")) == "down"
+
+        await wait_for(has_cards)
+        kuma.state.set_status(kuma.monitor_id("Plex"), "down")
+        await wait_for(plex_down)  # the poller picked up the change

@@ -27,6 +27,7 @@ from medianest.services.status import StatusCoordinator
 from tests.conftest import ADMIN_PASSWORD, Login, make_settings
 from tests.support.kuma_rig import HTML_NAME, SLUG, KumaRig, coordinator, start_kuma
 from tests.support.signin import sign_in_local
+from tests.support.waiting import wait_for
 
 PUBLIC = [
     "Plex",
@@ -163,7 +164,8 @@ async def test_kuma_in_trouble_leaves_the_last_snapshot_with_a_notice(
 ) -> None:
     status = coordinator(app)
     assert (await status.poll_once()).ok
-    fast = HttpPolicy(timeout=1.5, retries=0, backoff=0.0)
+    # A slow Kuma holds each answer twice as long as the client waits.
+    fast = HttpPolicy(timeout=3.0, retries=0, backoff=0.0)
     await _replace_client(
         status, UptimeKumaClient(kuma.server.url, slug=SLUG, api_key=None, policy=fast)
     )
@@ -172,12 +174,16 @@ async def test_kuma_in_trouble_leaves_the_last_snapshot_with_a_notice(
     elif fault == "garbage":
         kuma.state.faults.garbage = True
     else:
-        kuma.state.faults.slow = 4.0
+        kuma.state.faults.slow = 6.0
     alice = await login("alice")
     caplog.set_level(logging.INFO)
 
+    async def held_by_kuma() -> bool:
+        return kuma.state.faults.delaying > 0
+
     in_flight = asyncio.create_task(status.poll_once())
-    await asyncio.sleep(0.05)  # the poll is on its way to Kuma
+    if fault == "slow":
+        await wait_for(held_by_kuma)  # the poll is waiting on Kuma
     page = await alice.get("/")
     if fault == "slow":
         assert not in_flight.done()  # the page never waits for Kuma

@@ -18,10 +18,12 @@ from tests.support.downloads import (
     api_post,
     download_overrides,
     finished,
+    job_of,
     start,
 )
 from tests.support.servers import running_app
 from tests.support.signin import sign_in_with_plex
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -130,7 +132,12 @@ async def test_a_long_playlist_takes_turns_with_someone_elses_video(
             await plex_sign_in(alice, plex_world.plextv, "alice")
             await plex_sign_in(bob, plex_world.plextv, "bob")
             long_job = await start(alice, media_host.rss("cozy-cooking-basics"), "480p")
-            await asyncio.sleep(0.3)  # alice's first video is running (slowly)
+
+            async def first_video_running() -> bool:
+                items = (await job_of(alice, long_job["id"]))["items"]
+                return bool(items) and items[0]["state"] == "downloading"
+
+            await wait_for(first_video_running)  # alice's first video is running (slowly)
             short_job = await start(bob, media_host.watch("single-sunrise"), "480p")
             await finished(alice, long_job["id"], timeout=60)
             await finished(bob, short_job["id"], timeout=60)
@@ -160,7 +167,8 @@ async def test_low_disk_space_keeps_new_jobs_waiting_with_the_reason(
             await sign_in_with_plex(alice, plex_world.plextv, "alice")
             job = await start(alice, media_host.watch("single-sunrise"), "480p")
             assert job["state"] == "queued" and "Waiting for disk space" in job["wait_reason"]
-            await asyncio.sleep(1.0)  # the worker looked, and left it waiting
+            worker = app.state.container.downloads.worker
+            assert await asyncio.to_thread(worker.run_next) is False  # it looked, and left it
             again = (await alice.get(f"/api/v1/downloads/{job['id']}")).json()
             assert again["state"] == "queued" and again["items"][0]["state"] == "pending"
             assert "Waiting for disk space" in (await alice.get("/downloads")).text

@@ -28,8 +28,8 @@ from tests.support.downloads import (
     finished,
     job_of,
     start,
-    wait_for,
 )
+from tests.support.waiting import wait_for
 
 PASSED_ON = [
     "data_dir",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
-import pytest
 from asgi_lifespan import LifespanManager
 
 from medianest.app import create_app
@@ -16,6 +14,7 @@ from medianest.persistence.engine import create_short_lived_engine
 from tests.conftest import make_settings
 from tests.support import backends
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.waiting import wait_for
 
 
 async def _get(settings: Settings, path: str) -> httpx.Response:
@@ -86,12 +85,11 @@ async def test_lost_postgres_connection_is_reported_then_recovers(tmp_path: Path
                     assert down.status_code == 503
                     assert down.json()["checks"]["database"].startswith("unreachable")
                     await proxy.restore()
-                    for _ in range(20):
-                        if (await http.get("/readyz")).status_code == 200:
-                            break
-                        await asyncio.sleep(0.25)
-                    else:
-                        pytest.fail("readyz did not recover after the database came back")
+
+                    async def ready() -> bool:
+                        return (await http.get("/readyz")).status_code == 200
+
+                    await wait_for(ready)  # recovered after the database came back
     finally:
         backends.drop_postgres_database(base, url)
 

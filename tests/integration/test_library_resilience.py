@@ -87,11 +87,12 @@ async def test_api_marks_cached_answers_as_stale(login: Login, plex_world: PlexW
 
 async def test_slow_plex_gets_a_notice_in_bounded_time(login: Login, plex_world: PlexWorld) -> None:
     http = await login("alice")
-    plex_world.plex.faults.slow = 1.6
+    plex_world.plex.faults.slow = 10.0  # far beyond the page's 1 s patience
     started = time.monotonic()
     page = await http.get("/library")
     assert page.status_code == 503 and "Plex is slow to answer" in page.text
-    assert time.monotonic() - started < 1.5  # the page did not wait for Plex
+    # Answered long before Plex would have; the margin leaves room for a loaded machine.
+    assert time.monotonic() - started < 6.0
     api = await http.get("/api/v1/library/items/1")
     assert api.status_code == 503 and "slow" in api.json()["detail"]
 

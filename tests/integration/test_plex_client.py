@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,7 +289,8 @@ async def test_collection_refusals(plex: PlexServerClient) -> None:
 async def wait_for(plex: PlexServerClient, folder: Path, count: int) -> list[MediaItem]:
     """Polls like the download job does: bounded, because a scan may never finish."""
     found: list[MediaItem] = []
-    for _ in range(150):
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
         found = await plex.items_by_path(YOUTUBE, str(folder))
         if len(found) >= count:
             return found

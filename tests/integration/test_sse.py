@@ -13,6 +13,7 @@ from medianest.domain.events import Event
 from tests.conftest import ADMIN_PASSWORD
 from tests.support.servers import running_app
 from tests.support.signin import sign_in_local
+from tests.support.waiting import wait_for
 
 
 async def _read_events(
@@ -68,8 +69,8 @@ async def test_stream_sends_heartbeats_and_forgets_a_closed_client(settings: Set
                             break
                 assert any(line.startswith(": ping") for line in lines)
                 assert container.bus.subscriber_count == background + 1
-            for _ in range(50):
-                if container.bus.subscriber_count == background:
-                    break
-                await asyncio.sleep(0.1)
-            assert container.bus.subscriber_count == background
+
+            async def unsubscribed() -> bool:
+                return container.bus.subscriber_count == background
+
+            await wait_for(unsubscribed)

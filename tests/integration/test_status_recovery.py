@@ -155,3 +155,13 @@ async def test_maintenance_and_incidents_show_as_kuma_writes_them(
     assert 'href="javascript' not in page
     assert "**disk 2**" not in page
     assert "5 minutes" not in page  # Kuma clears its page cache on every status change
+
+
+async def test_a_sign_of_life_seen_by_another_process_reaches_the_poller(app: FastAPI) -> None:
+    poller = coordinator(app)
+    other = StatusCoordinator(poller.sessions, poller.bus, poller.integrations, poller.policy)
+    await poller.woken_elsewhere()  # what it had seen before
+    poller.failures = 5
+    await other.tell_poller()  # e.g. "Test connection" passed on another web process
+    assert await poller.woken_elsewhere()
+    assert not await poller.woken_elsewhere()  # once per sign of life

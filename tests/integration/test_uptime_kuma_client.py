@@ -6,7 +6,6 @@ import base64
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,9 +31,9 @@ from medianest.integrations.uptime_kuma.models import (
     parse_status_page,
 )
 from medianest.integrations.uptime_kuma.webhook import parse_webhook
+from tests.support.reference import reference_text
 from tests.support.wire import FAST, Clock, Recorder
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "uptime-kuma"
 V1, V2 = "1.23.16", "2.5.3"
 VERSIONS = [V1, V2]
 SLUG = identities.UPTIME_KUMA_SLUG
@@ -53,7 +52,7 @@ PAGE_NAMES = [
 
 
 def capture(version: str, name: str) -> str:
-    return (DATA / version / name).read_text(encoding="utf-8")
+    return reference_text("uptime-kuma", version, name)
 
 
 def capture_json(version: str, name: str) -> Any:

@@ -9,10 +9,8 @@ so Plex really scans what yt-dlp wrote, and tests never see each other's files o
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from medianest.integrations.fakekit import FakeServer
 from medianest.integrations.youtube.fake import MediaHostFakeState, create_app
 from tests.conftest import PlexWorld
 from tests.support.signin import send_csrf
+from tests.support.waiting import wait_for
 
 
 class MediaHost:
@@ -83,20 +82,6 @@ def download_overrides(
     }
     values.update(overrides)
     return values
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[Any]], timeout: float = 30.0, interval: float = 0.1
-) -> Any:
-    """Polls ``check`` until it returns something truthy; fails with the last value."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise AssertionError(f"gave up waiting after {timeout}s; last value: {last!r}")
 
 
 async def api_post(

@@ -50,6 +50,7 @@ class Faults:
     revoked: bool = False
     exempt_paths: set[str] = field(default_factory=set)
     exempt_prefixes: tuple[str, ...] = ()
+    delaying: int = 0  # requests held by ``slow`` right now, so a test can wait for one
 
     def exempt(self, path: str) -> bool:
         return path in self.exempt_paths or path.startswith(self.exempt_prefixes)
@@ -75,7 +76,11 @@ class FaultMiddleware:
             return
         faults = self.faults
         if faults.slow > 0:
-            await asyncio.sleep(faults.slow)
+            faults.delaying += 1
+            try:
+                await asyncio.sleep(faults.slow)
+            finally:
+                faults.delaying -= 1
         if faults.down:
             await Response("Service Unavailable", status_code=503)(scope, receive, send)
             return

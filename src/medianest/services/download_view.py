@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.domain.downloads import ACTIVE, ITEM_GOOD, ItemState, JobState, PlexState, percent
-from medianest.domain.events import AUDIENCE_ADMINS, Event, for_user
+from medianest.domain.events import Event, for_owner_and_admins
 from medianest.persistence.models import DownloadItem, DownloadJob, User
 from medianest.realtime.bus import EventBus
 
@@ -152,5 +152,4 @@ async def publish_job(
 
 async def publish(bus: EventBus, kind: str, user_id: int, data: dict[str, Any]) -> None:
     """To the owner's pages, and to admins (who see everyone's jobs)."""
-    await bus.publish(Event(kind, data, audience=for_user(user_id)))
-    await bus.publish(Event(kind, data, audience=AUDIENCE_ADMINS))
+    await bus.publish(Event(kind, data, audience=for_owner_and_admins(user_id)))

@@ -8,6 +8,7 @@ renews it well before it expires; when a holder dies, another process takes over
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -25,8 +26,10 @@ class DatabaseLease:
         name: str,
         holder: str,
         ttl: timedelta,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
+        self.clock = clock
         self.key = f"lease.{name}"
         self.holder = holder
         self.ttl = ttl
@@ -36,7 +39,7 @@ class DatabaseLease:
 
     async def acquire(self) -> bool:
         """Takes or renews the lease; False while another live holder has it."""
-        now = utcnow()
+        now = self.clock()
         try:
             async with self.sessions.begin() as db:
                 current = await db.scalar(
@@ -61,7 +64,7 @@ class DatabaseLease:
         async with self.sessions.begin() as db:
             current = await db.scalar(select(AppSetting.value).where(AppSetting.key == self.key))
             if current is not None and self._holder_of(current) == self.holder:
-                expired = json.dumps({"holder": None, "expires": utcnow().isoformat()})
+                expired = json.dumps({"holder": None, "expires": self.clock().isoformat()})
                 await db.execute(
                     update(AppSetting)
                     .where(AppSetting.key == self.key, AppSetting.value == current)

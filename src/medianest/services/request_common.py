@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from medianest.domain.errors import ServiceDown
-from medianest.domain.events import AUDIENCE_ADMINS, Event, for_user
+from medianest.domain.events import Event, for_owner_and_admins
 from medianest.domain.requests import state_named
 from medianest.integrations.base import BadResponse, CredentialsRejected, Unavailable
 from medianest.integrations.overseerr.client import OverseerrClient
@@ -88,5 +88,4 @@ def event_data(row: MediaRequest) -> dict[str, object]:
 async def publish_change(bus: EventBus, row: MediaRequest, *, removed: bool = False) -> None:
     """The owner's pages and every admin's "All requests" page refresh on this."""
     data = event_data(row) | {"removed": removed}
-    await bus.publish(Event(EVENT, data, audience=for_user(row.user_id)))
-    await bus.publish(Event(EVENT, data, audience=AUDIENCE_ADMINS))
+    await bus.publish(Event(EVENT, data, audience=for_owner_and_admins(row.user_id)))

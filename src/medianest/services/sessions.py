@@ -14,6 +14,7 @@ from medianest.domain.users import Status
 from medianest.persistence.models import User, UserSession
 from medianest.persistence.types import utcnow
 from medianest.security.tokens import digest, new_token
+from medianest.services import auth_watch
 
 if TYPE_CHECKING:  # live_settings -> users -> sessions: only the type is needed here
     from medianest.services.live_settings import LiveSettings
@@ -122,6 +123,8 @@ async def revoke(db: AsyncSession, user_id: int, session_id: int) -> bool:
     result = await db.execute(
         delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user_id)
     )
+    if result.rowcount:  # type: ignore[attr-defined]
+        auth_watch.note(db, user_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -130,11 +133,19 @@ async def revoke_all(db: AsyncSession, user_id: int, *, keep: int | None = None)
     if keep is not None:
         query = query.where(UserSession.id != keep)
     result = await db.execute(query)
+    if result.rowcount:  # type: ignore[attr-defined]
+        auth_watch.note(db, user_id)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def revoke_by_token(db: AsyncSession, token: str) -> None:
-    await db.execute(delete(UserSession).where(UserSession.token_hash == digest(token)))
+    owners = await db.scalars(
+        delete(UserSession)
+        .where(UserSession.token_hash == digest(token))
+        .returning(UserSession.user_id)
+    )
+    for user_id in owners:
+        auth_watch.note(db, user_id)
 
 
 async def purge_expired(db: AsyncSession) -> int:

@@ -68,6 +68,9 @@ class StatusPolicy:
         return max(timedelta(minutes=5), timedelta(seconds=3 * self.poll_seconds))
 
 
+_NOT_LOOKED = object()  # the poller has not read the sign-of-life key yet
+
+
 def failure_kind(error: IntegrationError) -> str:
     """What the notice names: not answering, no such page, key refused, not Uptime Kuma."""
     if isinstance(error, CredentialsRejected):
@@ -96,7 +99,7 @@ class StatusCoordinator:
     failures: int = 0  # polls failed in a row (the loop backs off)
     boards: BoardCache = field(init=False)
     woken: asyncio.Event = field(default_factory=asyncio.Event)  # poll now, never mind the wait
-    _wake_seen: str | None = None
+    _wake_seen: object = _NOT_LOOKED
     _write: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
@@ -238,8 +241,10 @@ class StatusCoordinator:
         """True once for every sign of life another process recorded since the last look."""
         async with self.sessions() as db:
             raw = await runtime_settings.get_value(db, view.WAKE_KEY, None)
-        seen, self._wake_seen = self._wake_seen, raw if isinstance(raw, str) else None
-        return seen is not None and self._wake_seen is not None and self._wake_seen != seen
+        current = raw if isinstance(raw, str) else None
+        first_look = self._wake_seen is _NOT_LOOKED
+        seen, self._wake_seen = self._wake_seen, current
+        return not first_look and current is not None and current != seen
 
     # -- webhooks ----------------------------------------------------------------------------
 

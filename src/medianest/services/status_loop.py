@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from medianest.domain.events import Event
 from medianest.observability.logging import get_logger
 from medianest.services.download_claims import worker_identity
 from medianest.services.lease import DatabaseLease
@@ -32,7 +33,7 @@ class StatusLoop:
     rng: random.Random = field(default_factory=random.Random)
     holder: str = field(default_factory=worker_identity)
     _task: asyncio.Task[None] | None = None
-    _follower: asyncio.Task[None] | None = None
+    _following: bool = False
     _lease: DatabaseLease | None = None
     _loop_failing: bool = False
 
@@ -63,15 +64,11 @@ class StatusLoop:
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self.run(), name="status-poller")
-        if self._follower is None:
-            self._follower = asyncio.create_task(self.follow(), name="status-board-follower")
+        if not self._following:
+            self._following = True
+            self.coordinator.bus.observe(self._board_news)
 
     async def stop(self) -> None:
-        if self._follower is not None:
-            self._follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._follower
-            self._follower = None
         await self.coordinator.boards.aclose()
         if self._task is None:
             return
@@ -115,14 +112,11 @@ class StatusLoop:
             with contextlib.suppress(TimeoutError):  # a sign of life ends the wait early
                 await asyncio.wait_for(self.coordinator.woken.wait(), max(wait, 0.05))
 
-    async def follow(self) -> None:
-        """Rebuilds this process's board when any process reports a status change."""
-        boards = self.coordinator.boards
-        async with self.coordinator.bus.subscribe() as subscription:
-            async for event in subscription:
-                if event.type in BOARD_EVENTS:
-                    boards.invalidate()
-                    boards.refresh_soon()
+    def _board_news(self, event: Event) -> None:
+        """Any process's status change: this process's board is rebuilt (before viewers hear)."""
+        if event.type in BOARD_EVENTS:
+            self.coordinator.boards.invalidate()
+            self.coordinator.boards.refresh_soon()
 
     def _loop_ok(self) -> None:
         if self._loop_failing:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from medianest.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from medianest.domain.users import Actor, Role, Status, check_removal_of_admin, check_role_change
 from medianest.persistence.models import AuditEntry, User
-from medianest.services import audit, sessions
+from medianest.services import audit, auth_watch, sessions
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,7 @@ async def delete_user(
         await reassign(db, user.id, heir.id if heir else None)
     label = user.username
     await db.execute(delete(User).where(User.id == user.id))
+    auth_watch.note(db, user_id)
     audit.record(
         db,
         actor,

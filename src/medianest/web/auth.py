@@ -9,10 +9,13 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from medianest.container import Container
 from medianest.domain.links import local_path
 from medianest.domain.users import Actor, Role
 from medianest.persistence.models import User
+from medianest.security.tokens import digest
 from medianest.services import api_tokens, sessions
+from medianest.services.auth_cache import Identity
 from medianest.web.deps import container_of
 from medianest.web.problems import Problem, wants_problem_json
 from medianest.web.security import SESSION_COOKIE
@@ -49,20 +52,49 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _credential(request: Request) -> tuple[str, str] | None:
+    """("bearer" or "session", secret) as this request presents it; None when it has none."""
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return "bearer", auth[7:].strip()
+    if token := request.cookies.get(SESSION_COOKIE):
+        return "session", token
+    return None
+
+
+async def _lookup(container: Container, kind: str, secret: str) -> Identity | None:
+    async with container.sessions.begin() as db:
+        if kind == "bearer":
+            user = await api_tokens.resolve(db, secret)
+            return Identity(user, None) if user else None
+        found = await sessions.resolve(db, secret, container.session_policy)
+        return Identity(found.user, found.session_id) if found else None
+
+
+async def identity_of(request: Request, *, fresh: bool = False) -> Identity | None:
+    """Who the request's credential belongs to: remembered briefly, or from the database."""
+    container = container_of(request)
+    credential = _credential(request)
+    if credential is None or not credential[1] or len(credential[1]) > 200:
+        return None
+    kind, secret = credential
+    key = f"{kind}:{digest(secret)}"
+    cache = container.auth_cache
+    if not fresh and (known := cache.get(key)) is not None:
+        return known
+    generation = cache.generation
+    found = await _lookup(container, kind, secret)
+    if found is not None:
+        cache.put(key, found, generation)
+    return found
+
+
 async def viewer_of(request: Request) -> Viewer | None:
     if hasattr(request.state, "viewer"):
         cached: Viewer | None = request.state.viewer
         return cached
-    container = container_of(request)
-    viewer: Viewer | None = None
-    auth = request.headers.get("authorization", "")
-    async with container.sessions.begin() as db:
-        if auth[:7].lower() == "bearer ":
-            user = await api_tokens.resolve(db, auth[7:].strip())
-            viewer = Viewer(user, None, client_ip(request)) if user else None
-        elif token := request.cookies.get(SESSION_COOKIE):
-            found = await sessions.resolve(db, token, container.session_policy)
-            viewer = Viewer(found.user, found.session_id, client_ip(request)) if found else None
+    found = await identity_of(request)
+    viewer = Viewer(found.user, found.session_id, client_ip(request)) if found else None
     request.state.viewer = viewer
     return viewer
 

@@ -1,8 +1,9 @@
 """The Overseerr / Jellyseerr / Seerr client: search, details, requests and users.
 
-The one choke point for their shared ``/api/v1`` (protocols.md §3). The API key travels only in
-the ``X-Api-Key`` header and acts as user 1 (the admin); ``as_user`` adds ``X-API-User`` so a
-request is made *as* that Overseerr user, with their permissions, quota and auto-approval.
+The one choke point for their shared ``/api/v1`` (``docs/protocols/overseerr.md``). The API key
+travels only in the ``X-Api-Key`` header and acts as user 1 (the admin); ``as_user`` adds
+``X-API-User`` so a request is made *as* that Overseerr user, with their permissions, quota and
+auto-approval.
 
 Overseerr answers 403 both for a bad key and for a user without the permission, with the same
 body; when acting as a user, one probe without ``X-API-User`` tells the two apart.
@@ -156,7 +157,8 @@ class OverseerrClient(ServiceClient):
         """Movies and shows for a free-text query; people and collections are left out."""
         if not query.strip():
             return SearchPage()
-        # with_query encodes a space as %20: the validator 400s on ``+`` (§3.2)
+        # with_query encodes a space as %20: the validator 400s on ``+``
+        # (docs/protocols/overseerr.md#query-encoding)
         path = with_query("/search", {"query": query, "page": int(page), "language": language})
         body = await self._get(path, as_user=as_user)
         if not isinstance(body, dict) or not isinstance(body.get("results"), list):

@@ -1,6 +1,7 @@
 """Protocol-faithful fake of Overseerr (and Jellyseerr / Seerr) API v1.
 
-Serves under ``/api/v1`` (protocols.md §3; shapes checked against overseerr-api.yml):
+Serves under ``/api/v1`` (``docs/protocols/overseerr.md``; shapes checked against
+``tests/reference/overseerr/overseerr-api.yml``):
 ``GET /status`` (public), ``GET /search``, ``GET /movie/{id}``, ``GET /tv/{id}``,
 ``GET /tv/{id}/season/{n}``, ``GET|POST /request``, ``GET /request/count``,
 ``GET|DELETE /request/{id}``, ``POST /request/{id}/retry``, ``POST /request/{id}/approve|decline``,

@@ -1,7 +1,8 @@
 """Rows and enums of the fake Overseerr: the entities its database holds.
 
 Numbers and names follow Overseerr's ``server/constants/media.ts``, ``server/lib/permissions.ts``
-and ``server/lib/notifications/index.ts`` (protocols.md §3.1, §3.7). Seerr adds request
+and ``server/lib/notifications/index.ts`` (``docs/protocols/overseerr.md#status-values``,
+``#webhooks``). Seerr adds request
 COMPLETED=5 and media BLOCKLISTED=6 / DELETED=7; the fake only produces those for
 ``flavor == "seerr"``.
 """

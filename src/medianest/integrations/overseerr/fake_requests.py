@@ -1,9 +1,10 @@
 """Request rules of the fake Overseerr: create, quota, list filters, counts, delete.
 
 Ported from ``MediaRequest.request()``, ``User.getQuota()`` and ``server/routes/request.ts``
-[ovr; protocols.md §3.4, §3.5]. Deliberate deviation: the ``all`` filter (and no filter) lists
-requests with *any* status, so statuses injected with ``force_status`` (99, 42...) reach the
-client under test; Overseerr itself only lists statuses 1-4 and media statuses 1-5.
+(``docs/protocols/overseerr.md#creating-a-request``, ``#listing-requests``). Deliberate deviation:
+the ``all`` filter (and no filter) lists requests with *any* status, so statuses injected with
+``force_status`` (99, 42...) reach the client under test; Overseerr itself only lists statuses 1-4
+and media statuses 1-5.
 """
 
 from __future__ import annotations

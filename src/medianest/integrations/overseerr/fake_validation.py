@@ -5,7 +5,8 @@ Overseerr validates every request against ``overseerr-api.yml`` before its route
 the validator's ``path``/``errorCode``; the body is ``{"message", "errors"}`` from Overseerr's
 error handler. The reserved-character check looks at the *raw* query string: a value with a
 ``+`` (form-encoded space) or an unencoded ``: / ? [ ] @ ! $ ' ( ) * , ;`` is rejected
-[express-openapi-validator ``validateReservedCharacters``; protocols.md §3.2].
+[express-openapi-validator ``validateReservedCharacters``;
+``docs/protocols/overseerr.md#query-encoding``].
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Overseerr's webhook notification agent, rendered and sent the way the real one does.
 
-Rendering follows ``server/lib/notifications/agents/webhook.ts`` (protocols.md §3.7): the
-settings hold a base64 of a JSON-encoded *string* of the template; keys ``{{media}}``,
-``{{request}}``, ``{{issue}}``, ``{{comment}}`` become ``media`` ... (``null`` when the
-notification has none) and ``{{extra}}`` becomes ``extra``; in every string value each
-``{{var}}`` is replaced once with a string (numbers stringified, missing values ``""``,
-``media.status`` as the enum *name*). Note ``settings.types == 0`` sends nothing but test
-notifications: ``hasNotificationType`` only lets TEST through by default.
+Rendering follows ``server/lib/notifications/agents/webhook.ts``
+(``docs/protocols/overseerr.md#webhooks``): the settings hold a base64 of a JSON-encoded *string*
+of the template; keys ``{{media}}``, ``{{request}}``, ``{{issue}}``, ``{{comment}}`` become
+``media`` ... (``null`` when the notification has none) and ``{{extra}}`` becomes ``extra``; in
+every string value each ``{{var}}`` is replaced once with a string (numbers stringified, missing
+values ``""``, ``media.status`` as the enum *name*). Note ``settings.types == 0`` sends nothing but
+test notifications: ``hasNotificationType`` only lets TEST through by default.
 
 Delivery is fire-and-forget like axios in Overseerr: a task on the running event loop when
 there is one, else a daemon thread. Each attempt is a :class:`WebhookDelivery` in

@@ -1,4 +1,4 @@
-"""Typed Overseerr / Jellyseerr / Seerr answers (protocols.md §3).
+"""Typed Overseerr / Jellyseerr / Seerr answers (``docs/protocols/overseerr.md``).
 
 The three servers share ``/api/v1`` but not their enums: Seerr added request COMPLETED and media
 BLOCKLISTED/DELETED, Jellyseerr says BLACKLISTED. Every status therefore parses into an enum

@@ -1,4 +1,4 @@
-"""Parsing Overseerr's webhook notifications (protocols.md §3.7).
+"""Parsing Overseerr's webhook notifications (``docs/protocols/overseerr.md#webhooks``).
 
 The webhook agent renders a JSON *template*, so every value is a string: ids are ``"12"``,
 missing values ``""``, and ``media.status`` is the enum NAME (``"PENDING"``; ``"undefined"``

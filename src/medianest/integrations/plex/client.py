@@ -1,8 +1,8 @@
 """The Plex Media Server client: browse libraries, search, manage collections, scan, artwork.
 
-The one choke point for PMS's wire protocol (protocols.md §2). Every call asks for JSON (PMS
-answers XML otherwise) and carries the ``X-Plex-*`` product headers; the token goes only in the
-``X-Plex-Token`` header, never in a URL or an error message. Listings are paged by the server
+The one choke point for PMS's wire protocol (``docs/protocols/plex.md``). Every call asks for JSON
+(PMS answers XML otherwise) and carries the ``X-Plex-*`` product headers; the token goes only in
+the ``X-Plex-Token`` header, never in a URL or an error message. Listings are paged by the server
 (``X-Plex-Container-Start``/``-Size`` headers) so a 100,000-item library is never loaded whole.
 """
 

@@ -38,7 +38,8 @@ def check_rating_key(value: str | int) -> str:
 
 
 def library_uri(machine_identifier: str, rating_keys: list[str]) -> str:
-    """``server://<mid>/com.plexapp.plugins.library/library/metadata/<rk>,<rk>`` (§2.1)."""
+    """``server://<mid>/com.plexapp.plugins.library/library/metadata/<rk>,<rk>``
+    (docs/protocols/plex.md#collections)."""
     if not re.fullmatch(r"[A-Za-z0-9\-]{1,128}", machine_identifier):
         raise ValueError("not a Plex machine identifier")
     keys = ",".join(check_rating_key(k) for k in rating_keys)

@@ -1,4 +1,4 @@
-"""Typed answers of a Plex Media Server (JSON form, protocols.md §2).
+"""Typed answers of a Plex Media Server (JSON form, ``docs/protocols/plex.md#json-and-xml``).
 
 The models read PMS's camelCase ``MediaContainer`` JSON directly and ignore fields they do not
 use, so a new PMS release never breaks browsing. Item and section types outside the known set

@@ -1,8 +1,8 @@
 """The plex.tv client: PIN sign-in, the account behind a token, and the servers it can reach.
 
-The one choke point for plex.tv's wire protocol (protocols.md §1). Every call carries the
-``X-Plex-*`` product headers and asks for JSON (plex.tv answers XML otherwise). Tokens travel only
-in the ``X-Plex-Token`` header and never appear in an error message.
+The one choke point for plex.tv's wire protocol (``docs/protocols/plextv.md``). Every call carries
+the ``X-Plex-*`` product headers and asks for JSON (plex.tv answers XML otherwise). Tokens travel
+only in the ``X-Plex-Token`` header and never appear in an error message.
 
 A token plex.tv refuses belongs to one user, not to MediaNest, so it raises
 :class:`CredentialsRejected` without marking plex.tv as unhealthy in :attr:`availability`.
@@ -52,7 +52,8 @@ class RateLimited(Unavailable):
 def product_headers(
     client_identifier: str, product: str, version: str, device_name: str
 ) -> dict[str, str]:
-    """What plex.tv shows under the user's Authorized Devices (§1.1)."""
+    """What plex.tv shows under the user's Authorized Devices
+    (docs/protocols/plextv.md#headers)."""
     return {
         "X-Plex-Client-Identifier": client_identifier,
         "X-Plex-Product": product,
@@ -73,7 +74,8 @@ def build_auth_url(
     pin_code: str,
     forward_url: str | None = None,
 ) -> str:
-    """The app.plex.tv page the browser opens (§1.2 step 2). Every value is fully encoded."""
+    """The app.plex.tv page the browser opens (docs/protocols/plextv.md#pin-flow, step 2).
+    Every value is fully encoded."""
     params = {
         "clientID": client_identifier,
         "code": pin_code,
@@ -85,7 +87,8 @@ def build_auth_url(
 
 
 def find_server(resources: Iterable[PlexResource], machine_identifier: str) -> PlexResource | None:
-    """The resource of our Plex server, if the account can reach it (§1.4 option A)."""
+    """The resource of our Plex server, if the account can reach it
+    (docs/protocols/plextv.md#server-access)."""
     return next(
         (r for r in resources if r.is_server and r.client_identifier == machine_identifier),
         None,
@@ -169,7 +172,8 @@ class PlexTvClient(ServiceClient):
         return self._http.parse_each(PlexResource, body, "resources")
 
     async def ping(self, token: str | SecretStr) -> bool:
-        """Keeps a token alive (§1.3); False when plex.tv no longer accepts it."""
+        """Keeps a token alive (docs/protocols/plextv.md#keeping-a-token-alive); False when
+        plex.tv no longer accepts it."""
         response = await self._send("GET", "/api/v2/ping", token=token)
         try:
             self._raise_for_status(response, token_call=True)

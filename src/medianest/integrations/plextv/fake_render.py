@@ -1,7 +1,8 @@
 """JSON and XML bodies of the fake plex.tv, shaped like the real ones.
 
 Field sets follow the community OpenAPI (``UserPlexAccount``, ``PlexDevice``, and the older
-``AuthPinContainer``); the XML forms follow what python-plexapi parses (protocols.md §1.2-1.4).
+``AuthPinContainer``); the XML forms follow what python-plexapi parses
+(``docs/protocols/plextv.md#xml-form``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Typed plex.tv answers (JSON form, protocols.md §1.2-1.4).
+"""Typed plex.tv answers (JSON form, ``docs/protocols/plextv.md``).
 
 The models read plex.tv's camelCase JSON directly and ignore fields they do not use, so a new field
 on plex.tv never breaks sign-in. Tokens are :class:`~pydantic.SecretStr`: a model printed in a log
@@ -45,7 +45,8 @@ class Pin(_Wire):
     @model_validator(mode="before")
     @classmethod
     def _expiry_from_lifetime(cls, data: Any) -> Any:
-        # expiresAt is authoritative (§1.2); fall back to expiresIn only when it is missing.
+        # expiresAt is authoritative (docs/protocols/plextv.md#pin-flow); expiresIn is only a
+        # fallback when it is missing.
         if isinstance(data, dict) and not data.get("expiresAt") and "expires_at" not in data:
             seconds = data.get("expiresIn")
             if isinstance(seconds, int) and not isinstance(seconds, bool):
@@ -107,8 +108,8 @@ class PlexConnection(_Wire):
 class PlexResource(_Wire):
     """A device of ``GET /api/v2/resources`` as the token's account sees it (``PlexDevice``).
 
-    ``access_token`` is the token to use against that device for this account (§1.4), not the
-    account's plex.tv token.
+    ``access_token`` is the token to use against that device for this account
+    (``docs/protocols/plextv.md#server-access``), not the account's plex.tv token.
     """
 
     name: str = ""

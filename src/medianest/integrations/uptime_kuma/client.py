@@ -1,12 +1,14 @@
 """The Uptime Kuma client: public status page JSON, Prometheus ``/metrics``, one snapshot.
 
-The one choke point for Kuma's wire protocol (protocols.md §4). The status page routes need no
-credentials and are stable from 1.23 to 2.x; ``/metrics`` wants HTTP Basic auth with an empty
-username and an API key as the password. The key travels only in the ``Authorization`` header
-and never appears in an error message. The socket.io API is avoided on purpose (§4.4).
+The one choke point for Kuma's wire protocol (``docs/protocols/uptime-kuma.md``). The status page
+routes need no credentials and are stable from 1.23 to 2.x; ``/metrics`` wants HTTP Basic auth with
+an empty username and an API key as the password. The key travels only in the ``Authorization``
+header and never appears in an error message. The socket.io API is avoided on purpose
+(``docs/protocols/uptime-kuma.md#socket-api``).
 
-Kuma caches ``/api/status-page/{slug}`` and its heartbeat list (apicache), but clears that cache
-whenever a monitor's status changes, so a change shows at the next poll; ``/metrics`` is live.
+Kuma caches ``/api/status-page/{slug}`` for up to 5 minutes and its heartbeat list for 1 minute
+(apicache) but clears that cache on every status change, so only pings and uptime figures may lag
+by that much (``docs/protocols/uptime-kuma.md#caching``); ``/metrics`` is live.
 """
 
 from __future__ import annotations
@@ -151,7 +153,8 @@ class UptimeKumaClient(ServiceClient):
         With a slug, the page decides which monitors are shown (never leak a non-public monitor)
         and metrics, when a key is set too, only refresh their status and ping; a metrics failure
         then lands in ``problems`` instead of hiding the page. Without a slug every monitor in
-        ``/metrics`` is shown.
+        ``/metrics`` is shown. Between status changes the page may lag up to 5 min and beats
+        1 min (Kuma's cache).
         """
         problems: list[str] = []
         metrics: list[MonitorMetric] | None = None

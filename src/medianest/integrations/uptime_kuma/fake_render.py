@@ -1,8 +1,9 @@
 """Version-specific shapes of the Uptime Kuma fake's responses and webhook bodies.
 
-Every shape mirrors the captures in ``shared/data/uptime-kuma/<version>/``: key order, JSON types,
-time formats, Prometheus families, label names and order. ``v1`` means a 1.23.x server, anything
-else is treated as the 2.x line (incidents array from 2.1.0, ``monitor_id`` label from 2.0.0).
+Every shape mirrors the captures in ``tests/reference/uptime-kuma/<version>/``: key order, JSON
+types, time formats, Prometheus families, label names and order. ``v1`` means a 1.23.x server,
+anything else is treated as the 2.x line (incidents array from 2.1.0, ``monitor_id`` label from
+2.0.0).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Uptime Kuma's Prometheus ``/metrics`` (protocols.md §4.3) as typed per-monitor records.
+"""Uptime Kuma's Prometheus ``/metrics`` as typed per-monitor records.
+
+Protocol: ``docs/protocols/uptime-kuma.md#metrics``.
 
 Parsed with prometheus_client's text parser rather than regexes: label values may hold quotes,
 backslashes, commas or braces (monitor names and URLs are free text). 1.23 labels series by name,

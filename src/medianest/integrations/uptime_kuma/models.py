@@ -1,4 +1,6 @@
-"""Typed Uptime Kuma answers (protocols.md §4), tolerant of both the 1.23 and the 2.x shapes.
+"""Typed Uptime Kuma answers, tolerant of both the 1.23 and the 2.x shapes.
+
+Protocol: ``docs/protocols/uptime-kuma.md``.
 
 Kuma grows fields and monitor types every release, so the models ignore what they do not use and
 map a status code they do not know to :attr:`MonitorStatus.UNKNOWN`, keeping the raw value for

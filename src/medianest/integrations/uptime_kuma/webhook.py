@@ -1,4 +1,6 @@
-"""Incoming Uptime Kuma webhook notifications (protocols.md §4.5), parsed without I/O.
+"""Incoming Uptime Kuma webhook notifications, parsed without I/O.
+
+Protocol: ``docs/protocols/uptime-kuma.md#webhooks``.
 
 Kuma posts ``{"heartbeat": {...}, "monitor": {...}, "msg": "..."}`` on a state change. The
 "Test" button and certificate-expiry notices send ``heartbeat`` and ``monitor`` as null; a test

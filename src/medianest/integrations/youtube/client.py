@@ -1,4 +1,6 @@
-"""The one choke point around yt-dlp (protocols.md §5): resolve a URL, download one video.
+"""The one choke point around yt-dlp: resolve a URL, download one video.
+
+What it relies on in yt-dlp: ``docs/protocols/yt-dlp.md``.
 
 yt-dlp is used as a library, never through a shell, with options built only here (nothing a
 person types reaches them but the URL). Each call makes its own ``YoutubeDL`` (it keeps per-run

@@ -1,12 +1,13 @@
 """Fake media host standing in for YouTube, built so real yt-dlp extracts and downloads from it.
 
 yt-dlp has no extractor for a made-up site, so everything here is shaped for yt-dlp's *generic*
-extractor (protocols.md §5.5, checked against yt-dlp 2026.10.26):
+extractor (``docs/protocols/yt-dlp.md#generic-extractor``, checked against yt-dlp 2026.10.26):
 
 * ``GET /v/{id}.mp4`` (320x180), ``/v/{id}.mp4?q=720`` (1280x720), ``/v/{id}.m4a`` (audio only):
   direct media, served with Content-Type, Content-Length, Last-Modified, ETag and Range (206/416).
   yt-dlp: a single video, id = file stem = video id, title = video id, ``direct``; timestamp from
-  Last-Modified; no height known (quality caps need ``?``, §5.1).
+  Last-Modified; no height known (quality caps need ``?``, see
+  ``docs/protocols/yt-dlp.md#format-selection``).
 * ``GET /watch/{id}``: HTML with one ``<video>`` (720p + 180p ``<source>``, poster). yt-dlp's
   HTML5MediaEmbed gives a single video with id ``{id}-1`` and title ``"<video title> (1)"`` and two
   formats ``180p``/``720p`` with heights, so ``height<=?360`` picks the small file.

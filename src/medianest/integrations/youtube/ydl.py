@@ -4,7 +4,8 @@ Every request yt-dlp starts goes through :meth:`GuardedYDL.urlopen` (extractor p
 media files, thumbnails): the URL is checked before sending. Redirects are checked hop by hop
 *before* they are followed, inside the one HTTP handler this YoutubeDL uses (yt-dlp's urllib
 handler, whose redirect step is wrapped); the final URL of every response is checked again.
-A refusal aborts the run even with ``ignoreerrors`` (it is a ``DownloadCancelled``).
+A refusal aborts the run even with ``ignoreerrors`` (it is a ``DownloadCancelled``). The yt-dlp
+internals this depends on are listed in ``docs/protocols/yt-dlp.md#url-guard``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ Guard = Callable[[str], object]
 
 
 class Refused(DownloadCancelled):  # type: ignore[misc]
-    """The guard said no; yt-dlp re-raises this even with ignoreerrors (protocols.md §5.3)."""
+    """The guard said no; yt-dlp re-raises this even with ignoreerrors
+    (docs/protocols/yt-dlp.md#cancelling)."""
 
 
 class UserCancelled(DownloadCancelled):  # type: ignore[misc]
