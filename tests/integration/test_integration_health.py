@@ -5,6 +5,7 @@ dependency for real."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +17,8 @@ from medianest.app import create_app
 from medianest.config import Settings
 from medianest.container import Container
 from medianest.integrations.base import CredentialsRejected, Misconfigured
-from tests.conftest import Login, PlexWorld
+from tests.conftest import Login, PlexWorld, make_settings
+from tests.support import backends
 from tests.support.downloads import wait_for
 from tests.support.kuma_rig import KumaRig, coordinator, start_kuma
 from tests.support.signin import sign_in_admin
@@ -160,19 +162,22 @@ async def test_readiness_reports_each_dependency(app: FastAPI, settings: Setting
 
 
 async def test_live_updates_card_says_when_redis_carries_nothing(
-    app: FastAPI, settings: Settings
+    tmp_path: Path, database_url: str
 ) -> None:
-    if not settings.redis_url:
-        pytest.skip("live updates travel through Redis only when it is configured")
-    bus = container(app).bus
-    listener = bus._listener  # type: ignore[attr-defined]
-    listener.cancel()  # this process stops hearing Redis
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-        ready = await http.get("/readyz")
-        assert ready.status_code == 503
-        assert ready.json()["checks"]["events"].startswith("live updates cannot travel")
-        await sign_in_admin(http)
-        page = (await http.get("/")).text
+    redis_url = backends.redis_url_for_redis_tests()
+    backends.require_redis(redis_url)
+    settings = make_settings(tmp_path / "data", database_url, redis_url=redis_url)
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            assert (await http.get("/readyz")).json()["checks"]["events"] == "ok"
+            listener = container(app).bus._listener  # type: ignore[attr-defined]
+            listener.cancel()  # this process stops hearing Redis
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["events"].startswith("live updates cannot travel")
+            await sign_in_admin(http)
+            page = (await http.get("/")).text
     card = page[page.rindex("Live updates") :][:600]
     assert "Not working" in card

@@ -3,6 +3,7 @@ health of MediaNest itself. Everything is read from the database, never from Kum
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 RECENTLY_ADDED = "/library/recently-added"
+SYSTEM_CHECK_TTL_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,18 @@ class SystemCard:
 
 
 async def _system_cards(request: Request) -> list[SystemCard]:
+    """Checked for real (database, workers, an event through the bus), at most every few
+    seconds per process: every admin's dashboard view need not repeat the round trips."""
+    cached: tuple[float, list[SystemCard]] | None = getattr(request.app.state, "system_cards", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < SYSTEM_CHECK_TTL_S:
+        return cached[1]
+    cards = await _check_system(request)
+    request.app.state.system_cards = (now, cards)
+    return cards
+
+
+async def _check_system(request: Request) -> list[SystemCard]:
     container = container_of(request)
     readiness = await check_readiness(
         container.engine, container.bus, redis_configured=bool(container.settings.redis_url)
