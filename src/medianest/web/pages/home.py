@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from medianest.services import quick_links, workers
 from medianest.services.health import check_readiness
@@ -89,6 +90,21 @@ async def board_context(request: Request, viewer: Viewer) -> dict[str, Any]:
     }
 
 
+async def board_html(request: Request, viewer: Viewer) -> Markup:
+    """The board rendered once per board, role and set of quick links, not once per viewer:
+    the board itself is rebuilt at least every few seconds, so its wording stays current."""
+    context = await board_context(request, viewer)
+    links = tuple((k.id, k.title, k.url, k.icon, k.service_id) for k in context["links"])
+    key = f"html:{context['is_admin']}:{context['page_cached']}:{hash(links)}"
+
+    def draw(_: object) -> Markup:
+        templates = request.app.state.templates
+        return Markup(templates.get_template("_dashboard_board.html").render(context))  # noqa: S704 - a Jinja template with autoescape
+
+    boards = coordinator_of(request).boards
+    return boards.derived(key, context["board"], draw)
+
+
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HTMLResponse:
     context = page_context(
@@ -98,7 +114,7 @@ async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HT
         active="dashboard",
         system=await _system_cards(request) if viewer.is_admin else [],
         recently_added=RECENTLY_ADDED,  # the template leaves it out when the library is off
-        **await board_context(request, viewer),
+        board_html=await board_html(request, viewer),
     )
     return render(request, "home.html", context)
 
@@ -107,8 +123,7 @@ async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HT
 async def board_fragment(
     request: Request, viewer: Viewer = Depends(require_viewer)
 ) -> HTMLResponse:
-    context = page_context(request, viewer, **await board_context(request, viewer))
-    return render(request, "_dashboard_board.html", context)
+    return HTMLResponse(await board_html(request, viewer))
 
 
 async def _detail_context(request: Request, viewer: Viewer, service_id: int) -> dict[str, Any]:
