@@ -1,3 +1,3 @@
-from medianest.cli import main
+from medianest.startup import main
 
 main()

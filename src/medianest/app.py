@@ -4,30 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from medianest import __version__
 from medianest.bootstrap import prepare_data_dir, resolve_secret_key
 from medianest.config import Settings
 from medianest.container import Container, build_container
+from medianest.domain.errors import first_line
 from medianest.observability.logging import get_logger
 from medianest.web import live, ops
 from medianest.web.api import users as users_api
 from medianest.web.auth import install_auth_handlers
 from medianest.web.features import feature_enabled
+from medianest.web.headers import SingleHeaderMiddleware
+from medianest.web.input_guard import JsonBodyGuardMiddleware, input_limits
 from medianest.web.middleware import (
     HttpMetrics,
     MetricsMiddleware,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
 )
+from medianest.web.openapi import install_openapi
 from medianest.web.pages import account, admin_users, home
 from medianest.web.pages import auth as auth_pages
+from medianest.web.partials import PartialRedirectMiddleware
 from medianest.web.problems import install_error_handlers
 from medianest.web.security import BrowserCsrfMiddleware
 from medianest.web.templating import STATIC_DIR, build_templates, missing_vendor_files
@@ -41,7 +49,7 @@ async def _bootstrap_admin_once(container: Container, settings: Settings) -> boo
     try:
         generated = await container.local_auth.ensure_bootstrap_admin(configured)
     except Exception as exc:  # database not reachable or not migrated yet: readyz says why
-        log.warning("cannot check for an admin account yet", reason=str(exc).splitlines()[0][:200])
+        log.warning("cannot check for an admin account yet", reason=first_line(exc))
         return False
     if generated:
         # Shown once, on purpose: it is the only way into a fresh install without Plex.
@@ -57,6 +65,14 @@ async def _bootstrap_admin_later(container: Container, settings: Settings) -> No
     while not await _bootstrap_admin_once(container, settings):
         await asyncio.sleep(delay)
         delay = min(delay * 2, 30.0)
+
+
+def _without_opentelemetry() -> dict[str, Any]:
+    """FastAPI's own OpenTelemetry hooks, off: MediaNest has its Prometheus metrics and logs,
+    and asking for (no-op) providers cost about 10 µs on every request."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
 
 
 def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastAPI:
@@ -111,6 +127,8 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(input_limits)],
+        **_without_opentelemetry(),
     )
     prepare_data_dir(settings)
     app.state.secret_key = resolve_secret_key(settings)
@@ -189,10 +207,16 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.include_router(admin_docs.router)
     app.include_router(docs_api.router)
 
+    app.add_middleware(PartialRedirectMiddleware)
+    install_openapi(app)
+    app.add_middleware(JsonBodyGuardMiddleware)
     app.add_middleware(
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies
     )
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    if settings.trusted_proxy_list:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
+    app.add_middleware(SingleHeaderMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(RequestIdMiddleware)
     return app

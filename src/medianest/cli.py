@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest import __version__
-from medianest.bootstrap import StartupError, open_secret_box, prepare_data_dir
+from medianest.bootstrap import StartupError, open_secret_box, prepare_data_dir, resolve_secret_key
 from medianest.config import Settings, describe_error, load_settings
 from medianest.domain.errors import DomainError
 from medianest.observability.logging import configure_logging, get_logger
-from medianest.persistence import migrate as migrations
+from medianest.persistence import schema_check
 from medianest.persistence.engine import create_short_lived_engine, session_factory
+from medianest.persistence.schema_check import DatabaseProblem, DatabaseUnreachable, first_line
+from medianest.security.secretbox import DecryptionFailed, SecretBox
 
 app = typer.Typer(
     name="medianest",
@@ -32,6 +37,9 @@ app = typer.Typer(
 console = Console(stderr=True, soft_wrap=True)
 log = get_logger("medianest.cli")
 T = TypeVar("T")
+KEYS_DO_NOT_OPEN = (
+    "MEDIANEST_ENCRYPTION_KEYS: a stored secret opens with none of the keys; add the old key back"
+)
 
 
 def fail(message: str) -> NoReturn:
@@ -57,30 +65,76 @@ def guarded(step: Callable[[], T]) -> T:
         fail(str(exc))
 
 
+def secret_box_or_exit(settings: Settings, data_dir: Path) -> SecretBox:
+    try:
+        return open_secret_box(settings, data_dir)
+    except ValueError as exc:  # a malformed MEDIANEST_ENCRYPTION_KEYS
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"MEDIANEST_DATA_DIR: cannot read or create encryption.key ({exc.strerror or exc})")
+
+
 def _safe_db_url(settings: Settings) -> str:
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def _fail_database(settings: Settings, problem: DatabaseProblem) -> NoReturn:
+    if isinstance(problem, DatabaseUnreachable):
+        fail(
+            f"MEDIANEST_DATABASE_URL: cannot use the database at {_safe_db_url(settings)}: {problem}"
+        )
+    fail(str(problem))
 
 
 def apply_migrations(settings: Settings) -> str | None:
+    missing = _missing_sqlite_file(settings)
+    if missing is not None and not missing.parent.is_dir():
+        fail(
+            f"MEDIANEST_DATABASE_URL: the folder {missing.parent} of the SQLite file does not exist"
+        )
+
     async def run() -> str | None:
         engine = create_short_lived_engine(settings.resolved_database_url)
         try:
-            await asyncio.wait_for(migrations.upgrade(engine), timeout=120)
-            return await migrations.current_revision(engine)
+            return await schema_check.upgrade_to_head(engine)
         finally:
             await engine.dispose()
 
     try:
         return asyncio.run(run())
-    except Exception as exc:
+    except DatabaseProblem as problem:
+        _fail_database(settings, problem)
+
+
+def _missing_sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file a command would open, when it does not exist (opening would create it)."""
+    url = make_url(settings.resolved_database_url)
+    if not url.drivername.startswith("sqlite") or not url.database:
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
+
+
+def require_current_schema(settings: Settings) -> None:
+    """Commands that use the data refuse a missing, unreachable or outdated database by name."""
+    missing = _missing_sqlite_file(settings)
+    if missing is not None:
         fail(
-            f"MEDIANEST_DATABASE_URL: cannot use the database at {_safe_db_url(settings)}: {_first_line(exc)}"
+            f"no MediaNest database at {missing}: run `medianest migrate` (or start "
+            "`medianest serve`) first, or point MEDIANEST_DATA_DIR / MEDIANEST_DATABASE_URL at it"
         )
+
+    async def run() -> None:
+        engine = create_short_lived_engine(settings.resolved_database_url)
+        try:
+            await schema_check.require_current_schema(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except DatabaseProblem as problem:
+        _fail_database(settings, problem)
 
 
 def check_redis(settings: Settings) -> None:
@@ -95,7 +149,7 @@ def check_redis(settings: Settings) -> None:
         client.ping()
         client.close()
     except (redis.RedisError, ValueError, OSError) as exc:
-        fail(f"MEDIANEST_REDIS_URL: cannot reach Redis: {_first_line(exc)}")
+        fail(f"MEDIANEST_REDIS_URL: cannot reach Redis: {first_line(exc)}")
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -155,11 +209,16 @@ def _configured_on_page(settings: Settings) -> bool:
 
 
 def run_server(settings: Settings, *, reload: bool = False, after_start: str = "") -> None:
-    import uvicorn
+    from medianest.startup import importing
 
-    from medianest.app import create_app
+    with importing():
+        import uvicorn
 
-    guarded(lambda: prepare_data_dir(settings))
+        from medianest.app import create_app
+
+    data_dir = guarded(lambda: prepare_data_dir(settings))
+    guarded(lambda: resolve_secret_key(settings))
+    secret_box_or_exit(settings, data_dir)
     check_port_free(settings.host, settings.port)
     check_redis(settings)
     revision = apply_migrations(settings)
@@ -178,14 +237,17 @@ def run_server(settings: Settings, *, reload: bool = False, after_start: str = "
             port=settings.port,
             reload=True,
             log_config=None,
+            proxy_headers=False,
         )
         return
+    with importing():  # the routers are imported and built here
+        application = create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        application,
         host=settings.host,
         port=settings.port,
         log_config=None,
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes forwarded headers only from trusted proxies
         timeout_graceful_shutdown=5,
     )
 
@@ -276,8 +338,10 @@ def worker() -> None:
     from medianest.jobs.queue import LoopThread
 
     settings = settings_or_exit()
-    guarded(lambda: prepare_data_dir(settings))
+    data_dir = guarded(lambda: prepare_data_dir(settings))
+    secret_box_or_exit(settings, data_dir)
     check_redis(settings)
+    require_current_schema(settings)
     if not settings.redis_url:
         log.warning(
             "no MEDIANEST_REDIS_URL: this worker shares the SQLite job queue of one machine"
@@ -286,6 +350,13 @@ def worker() -> None:
     container = asyncio.run_coroutine_threadsafe(
         build_container(settings), loop_thread.loop
     ).result()
+    if container.downloads is not None:
+        try:  # a restarted worker resumes what its killed self left, without waiting a minute
+            asyncio.run_coroutine_threadsafe(
+                container.downloads.reconcile(), loop_thread.loop
+            ).result(timeout=60)
+        except Exception as exc:
+            log.warning("downloads not reconciled at start", reason=str(exc)[:200])
     consumer = container.make_consumer(embedded=False)
     container.tasks.heartbeat()
     console.print(f"[bold green]MediaNest worker[/] started with {settings.worker_threads} threads")
@@ -315,6 +386,9 @@ app.add_typer(admin_app, name="admin")
 def _with_database(
     settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
 ) -> T:
+    """Runs ``work`` on the current schema; each kind of failure is reported as what it is."""
+    require_current_schema(settings)
+
     async def run() -> T:
         from medianest.container import build_bus
         from medianest.services.auth_cache import AuthCache
@@ -332,13 +406,24 @@ def _with_database(
             await bus.close()
             await engine.dispose()
 
+    from redis.exceptions import RedisError
+
     try:
         return asyncio.run(run())
     except DomainError as exc:
         fail(exc.message)
-    except Exception as exc:
+    except DecryptionFailed:
+        fail(KEYS_DO_NOT_OPEN)
+    except RedisError as exc:  # telling running processes about the change
+        fail(f"MEDIANEST_REDIS_URL: cannot reach Redis: {first_line(exc)}")
+    except (SQLAlchemyError, OSError) as exc:
         fail(
-            f"MEDIANEST_DATABASE_URL: cannot use the database at {_safe_db_url(settings)}: {_first_line(exc)}"
+            f"the database at {_safe_db_url(settings)} failed during the command: {first_line(exc)}"
+        )
+    except Exception as exc:
+        log.exception("unexpected failure")
+        fail(
+            f"unexpected {type(exc).__name__}: {first_line(exc)} (a bug in MediaNest; please report it)"
         )
 
 
@@ -402,29 +487,132 @@ def admin_new_key() -> None:
 @admin_app.command("rotate-keys")
 def admin_rotate_keys() -> None:
     """Re-encrypt every stored secret with the first key of MEDIANEST_ENCRYPTION_KEYS."""
-    from medianest.security.secretbox import DecryptionFailed
     from medianest.services.keys import rotate_secrets
 
     settings = settings_or_exit()
     data_dir = guarded(lambda: prepare_data_dir(settings))
-    try:
-        box = open_secret_box(settings, data_dir)
-    except ValueError as exc:
-        fail(str(exc))
+    box = secret_box_or_exit(settings, data_dir)
 
     async def rotate(db_factory: async_sessionmaker[AsyncSession]) -> int:
         async with db_factory.begin() as db:
             return await rotate_secrets(db, box)
 
-    try:
-        count = _with_database(settings, rotate)
-    except DecryptionFailed:
-        fail(
-            "MEDIANEST_ENCRYPTION_KEYS: a stored secret opens with none of the keys; add the old key back"
-        )
+    count = _with_database(settings, rotate)
     print(
         f"Re-encrypted {count} stored secret(s) with the newest key; older keys may now be removed."
     )
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "KiB", "MiB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def _database_revision(settings: Settings) -> str | None:
+    missing = _missing_sqlite_file(settings)
+    if missing is not None:
+        fail(
+            f"no MediaNest database at {missing}: check MEDIANEST_DATA_DIR / MEDIANEST_DATABASE_URL"
+        )
+
+    async def run() -> str | None:
+        engine = create_short_lived_engine(settings.resolved_database_url)
+        try:
+            return await schema_check.reachable_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except DatabaseProblem as problem:
+        _fail_database(settings, problem)
+
+
+@admin_app.command("backup")
+def admin_backup(
+    archive: Annotated[
+        Path | None,
+        typer.Argument(help="Archive to write (default: medianest-backup-<UTC time>.tar.gz here)."),
+    ] = None,
+) -> None:
+    """Write one archive with the database, the keys and the settings (safe while MediaNest runs)."""
+    from datetime import UTC, datetime
+
+    from medianest.services import backup
+
+    settings = settings_or_exit()
+    data_dir = guarded(lambda: prepare_data_dir(settings))
+    revision = _database_revision(settings)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = archive or Path(f"medianest-backup-{stamp}.tar.gz")
+    try:
+        done = backup.write_backup(settings, data_dir, target, revision)
+    except backup.BackupError as exc:
+        fail(str(exc))
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"cannot write the backup to {target}: {first_line(exc)}")
+    print(
+        f"Backup written to {done.path} ({_size(done.size)}, {done.manifest.database} database "
+        f"at revision {done.manifest.revision}). It holds the keys to the stored secrets: "
+        "keep it as private as the data dir."
+    )
+
+
+@admin_app.command("restore")
+def admin_restore(
+    archive: Annotated[Path, typer.Argument(help="A file written by `medianest admin backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that already has users.")
+    ] = False,
+) -> None:
+    """Bring a backup back into the configured data dir and database (with MediaNest stopped)."""
+    from medianest.services import backup
+    from medianest.services.keys import unopenable_secrets
+
+    settings = settings_or_exit()
+    data_dir = guarded(lambda: prepare_data_dir(settings))
+    try:
+        with backup.opened(archive) as (manifest, _):
+            backup.check_target(manifest, settings)
+        if not force and asyncio.run(backup.holds_data(settings)):
+            fail(
+                f"the database at {_safe_db_url(settings)} already has users; restoring would "
+                "replace everything in it: add --force to do that"
+            )
+        done = backup.restore_files(archive, settings, data_dir)
+    except backup.BackupError as exc:
+        fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        fail(
+            f"MEDIANEST_DATABASE_URL: cannot use the database at {_safe_db_url(settings)}: "
+            f"{first_line(exc)}"
+        )
+    revision = apply_migrations(settings)
+    box = secret_box_or_exit(settings, data_dir)
+
+    async def check(db_factory: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+        async with db_factory() as db:
+            return await unopenable_secrets(db, box)
+
+    opened, closed = _with_database(settings, check)
+    print(
+        f"Restored the backup of {manifest.created_at} ({manifest.database}, now at revision "
+        f"{revision}); {opened} stored secret(s) open with the restored keys."
+    )
+    if done.settings_file is not None:
+        print(
+            f"The settings it was made with are in {done.settings_file}: set the ones that "
+            "apply to this machine in its environment or .env."
+        )
+    if closed:
+        fail(
+            f"MEDIANEST_ENCRYPTION_KEYS: {closed} stored secret(s) open with none of the keys; "
+            "unset it to use the restored encryption.key, or add the old key back"
+        )
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ secrets). Invalid values fail at start with one line naming the variable (see ``
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -72,6 +73,8 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     # Demo services: None = when no integration is configured, True = always, False = never.
     demo: bool | None = None
+    # Addresses the demo's video host serves, offered on the Downloads page (set by `medianest demo`).
+    demo_sample_urls: list[str] = Field(default_factory=list)
 
     # Jobs: the embedded consumer runs inside `serve` unless turned off (then run `medianest worker`).
     embedded_worker: bool = True
@@ -87,6 +90,9 @@ class Settings(BaseSettings):
     sign_in_attempts_per_account: int = Field(default=5, ge=1, le=1000)
     sign_in_attempts_per_ip: int = Field(default=20, ge=1, le=10000)
     sign_in_lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed;
+    # empty: none, the connecting address is the client.
+    trusted_proxies: str = ""
 
     # Integration pre-seeds, read on start (the admin pages own them afterwards).
     plex_url: str | None = None
@@ -100,6 +106,7 @@ class Settings(BaseSettings):
     uptime_kuma_slug: str | None = None
     uptime_kuma_api_key: SecretStr | None = None
     uptime_kuma_webhook_secret: SecretStr | None = None
+    uptime_kuma_all_monitors: bool = False
     download_dir: Path | None = None
     download_allowed_hosts: str = ",".join(DEFAULT_ALLOWED_DOWNLOAD_HOSTS)
     plex_youtube_section: str | None = None
@@ -144,6 +151,10 @@ class Settings(BaseSettings):
     download_plex_wait_seconds: float = Field(default=300.0, gt=0, le=86_400)
     # A running video without a sign of life for this long is taken to have lost its worker.
     download_stale_seconds: float = Field(default=90.0, ge=5, le=3600)
+    # --- retention settings (operations) ---
+    # Audit log entries and finished downloads (the records, not the files) older than this go.
+    audit_retention_days: int = Field(default=365, ge=1, le=36500)
+    download_retention_days: int = Field(default=90, ge=1, le=36500)
 
     @classmethod
     def settings_customise_sources(
@@ -168,6 +179,21 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL with a host")
         return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item and item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"not an IP address or network: {item[:60]}") from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
     @field_validator("redis_url")
     @classmethod

@@ -21,7 +21,7 @@ from medianest.integrations.overseerr.client import OverseerrClient
 from medianest.integrations.plex.client import PlexServerClient
 from medianest.integrations.plextv.client import PlexTvClient
 from medianest.integrations.uptime_kuma.client import UptimeKumaClient
-from medianest.jobs import download_jobs, request_jobs
+from medianest.jobs import download_jobs, request_jobs, retention_jobs
 from medianest.jobs.queue import EmbeddedConsumer, JobRuntime, build_huey
 from medianest.jobs.tasks import Tasks, register_tasks
 from medianest.persistence.engine import create_engine, session_factory
@@ -50,6 +50,7 @@ from medianest.services.plex_server import ConfiguredPlexServer
 from medianest.services.plex_signin import PlexSignIn
 from medianest.services.ratelimit import Limiter
 from medianest.services.requests import RequestsService
+from medianest.services.retention import Retention, RetentionPolicy
 from medianest.services.sessions import SessionPolicy
 from medianest.services.status import StatusCoordinator, StatusPolicy
 from medianest.services.status_loop import StatusLoop
@@ -98,6 +99,8 @@ class Container:
     live: LiveSettings | None = None
     # --- container fields: docs hub (issue 9) ---
     docs: DocsHub | None = None
+    # --- container fields: retention (operations) ---
+    retention: Retention | None = None
 
     def make_consumer(self, *, embedded: bool) -> Consumer:
         """Job consumer threads for this process: embedded in `serve`, or the `worker` command's."""
@@ -211,6 +214,7 @@ async def build_container(settings: Settings) -> Container:
             policy,
             auth_url=settings.plex_auth_url,
             base_url=settings.base_url,
+            bus=bus,
         ),
     )
     # --- container build: dashboard (issue 5) ---
@@ -284,4 +288,25 @@ async def build_container(settings: Settings) -> Container:
     container.live = live
     # --- container build: docs hub (issue 9) ---
     container.docs = DocsHub(sessions, container.live)
+    # --- container build: retention (operations) ---
+    container.retention = build_retention(settings, sessions, policy, container.status)
+    retention_jobs.bind(huey, container.retention)
     return container
+
+
+def build_retention(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    session_policy: SessionPolicy,
+    status: StatusCoordinator | None,
+) -> Retention:
+    retention = Retention(sessions, RetentionPolicy.from_settings(settings), session_policy)
+    if status is not None:
+        coordinator = status
+
+        async def status_history() -> int:  # the dashboard decides what history it keeps
+            history, _notifications = await coordinator.prune()
+            return history
+
+        retention.add("service_history", status_history)
+    return retention

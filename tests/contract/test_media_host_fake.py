@@ -197,6 +197,9 @@ async def test_range_requests_answer_206_416_and_head(client: httpx.AsyncClient)
     beyond = await client.get("/v/synth-night-grid.mp4", headers={"Range": f"bytes={size}-"})
     assert beyond.status_code == 416
     assert beyond.headers["content-range"] == f"bytes */{size}"
+    assert beyond.content == b""
+    reversed_range = await client.get("/v/synth-night-grid.mp4", headers={"Range": "bytes=9-3"})
+    assert reversed_range.status_code == 200 and reversed_range.content == full
     head = await client.head("/v/synth-night-grid.mp4")
     assert head.status_code == 200
     assert head.content == b""

@@ -55,3 +55,19 @@ def test_connect_plex_on_the_integrations_page(
         page.goto(server.url + "/library")
         expect(page.get_by_text("Movies").first).to_be_visible()
         assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_refused_save_shows_its_error_where_the_eye_is(
+    settings: Settings, plex_world: PlexWorld, page: Page
+) -> None:
+    with running_app(settings) as server:
+        sign_in_as_admin(page, server.url)
+        page.goto(server.url + "/admin/integrations")
+        card = page.locator("#overseerr")
+        card.get_by_label("Address", exact=True).fill("not a web address")
+        card.get_by_role("button", name="Save").click()
+        error = page.locator("#overseerr [role=alert]")
+        expect(error).to_be_visible()
+        expect(error).to_be_focused()
+        expect(error).to_be_in_viewport()
+        screenshot(page, "admin-integrations-refused")

@@ -24,6 +24,9 @@ def test_branding_change_shows_on_the_sign_in_page(settings: Settings, page: Pag
         expect(page.locator(".field-error")).to_have_text("This cannot be empty.")
         page.get_by_label("Server name").fill("Elm Street Cinema")
         page.get_by_label("Welcome text").fill(WELCOME)
+        preview = page.locator("#branding-preview")  # follows the typing, before any save
+        expect(preview.locator(".preview-name")).to_have_text("Elm Street Cinema")
+        expect(preview.locator(".welcome-text strong")).to_have_text("Elm Street")
         page.get_by_role("button", name="Save branding").click()
         expect(page.get_by_role("status")).to_contain_text("Saved.")
         expect(page.locator(".brand-name")).to_have_text("Elm Street Cinema")

@@ -60,6 +60,7 @@ def test_submit_a_playlist_and_watch_it_fill(
         moving = [v for v in seen if 0 < v < 100]
         assert len(set(moving)) >= 2, seen  # filled in steps, live, without a reload
         assert moving == sorted(moving)
+        expect(card.locator('[data-field="state"]')).not_to_have_text("Queued")  # it is moving
         screenshot(page, "downloads-progress")
 
         expect(card.locator('[data-field="state"]')).to_have_text("Completed", timeout=40_000)

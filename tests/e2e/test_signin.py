@@ -39,3 +39,23 @@ def test_account_without_access_sees_who_to_ask(settings: Settings, page: Page) 
         expect(status).to_contain_text("cannot see this Plex server", timeout=15_000)
         expect(page.get_by_role("link", name="Sign in with Plex")).to_be_visible()
         screenshot(page, "signin-no-access")
+
+
+def test_closing_the_plex_window_says_so_and_offers_a_new_try(
+    settings: Settings, page: Page
+) -> None:
+    with running_app(settings) as server:
+        page.goto(server.url + "/signin")
+        with page.expect_popup() as popup_info:
+            page.get_by_role("link", name="Sign in with Plex").click()
+        popup = popup_info.value
+        expect(page.locator("#plex-status")).to_contain_text("Approve MediaNest in the Plex")
+        popup.close()
+        status = page.locator("#plex-status")
+        expect(status).to_contain_text("closed before you approved", timeout=15_000)
+        expect(page.get_by_role("link", name="Sign in with Plex")).to_be_visible()
+        with page.expect_popup() as again:
+            page.get_by_role("link", name="Sign in with Plex").click()
+        again.value.get_by_text("Continue as Alice").click()
+        page.wait_for_url(server.url + "/", timeout=15_000)
+    assert page.console_errors == []  # type: ignore[attr-defined]

@@ -195,7 +195,12 @@ async def test_kuma_configured_on_the_page_feeds_the_dashboard(
 ) -> None:
     admin = await api_client(login, "admin")
     body = {
-        "values": {"url": kuma.server.url, "slug": SLUG, "webhook_secret": "kuma-hook-5e6f7a8b"}
+        "values": {
+            "url": kuma.server.url,
+            "slug": SLUG,
+            "all_monitors": "no",
+            "webhook_secret": "kuma-hook-5e6f7a8b",
+        }
     }
     tested = await admin.post("/api/v1/admin/integrations/uptime_kuma/test", json=body)
     assert tested.json()["ok"] is True, tested.text
@@ -215,7 +220,7 @@ async def test_kuma_configured_on_the_page_feeds_the_dashboard(
     assert accepted.status_code != 401
 
     bad_slug = {"values": {"url": kuma.server.url, "slug": "no-such-page"}}
-    refused = await admin.put("/api/v1/admin/integrations/uptime_kuma", json=bad_slug)
+    refused = await admin.patch("/api/v1/admin/integrations/uptime_kuma", json=bad_slug)
     assert refused.status_code == 422
     assert "no-such-page" in refused.json()["detail"]
 

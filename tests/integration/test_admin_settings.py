@@ -252,6 +252,8 @@ async def test_session_lifetime_change_applies_to_existing_and_new_sessions(
             .where(UserSession.user_id == alice_id)
             .values(last_seen_at=utcnow() - timedelta(days=3))
         )
+    # Three days on, the process's few-seconds memory of her sign-in has long expired.
+    app.state.container.auth_cache.forget_users([alice_id])
     out = await alice.get("/")
     assert out.status_code == 303 and out.headers["location"].startswith("/signin")
 

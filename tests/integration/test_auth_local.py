@@ -178,11 +178,19 @@ async def test_api_token_works_as_bearer_is_shown_once_and_can_be_revoked(
 ) -> None:
     alice = await login("alice")
     token = await csrf_token(alice, "/account")
-    created = await alice.post("/account/tokens", data={"csrf_token": token, "name": "my script"})
-    assert created.status_code == 201
-    secret = created.text.split('class="token-value">')[1].split("<")[0]
+    created = await alice.post(
+        "/account/tokens", data={"csrf_token": token, "name": "my script"}, follow_redirects=True
+    )
+    assert created.status_code == 200  # redirected after the POST: a reload creates nothing
+    assert created.headers["cache-control"] == "no-store"
+    secret = created.text.split('class="token-value" id="new-token">')[1].split("<")[0]
     assert secret.startswith("mnt_")
-    assert secret not in (await alice.get("/account")).text
+    assert 'data-copy="new-token"' in created.text
+    reloaded = await alice.get(str(created.url))
+    assert secret not in reloaded.text
+    assert "not shown again" not in reloaded.text
+    async with app.state.container.sessions() as db:
+        assert len(list(await db.scalars(select(ApiToken)))) == 1
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as script:
         bearer = {"Authorization": f"Bearer {secret}"}

@@ -174,8 +174,24 @@ async def test_new_users_wait_for_approval_when_the_admin_asks_for_it(
     assert bob.status == "pending"
     page = await admin.get("/admin/users?status=pending")
     assert 'data-user="bob"' in page.text
+    inbox = (await admin.get("/inbox")).text  # the admins hear about it
+    assert "Bob is waiting for approval" in inbox
+    assert "/admin/users?status=pending" in inbox
+    waiting = await client.get("/auth/waiting")  # the waiting browser asks now and then
+    assert waiting.json()["status"] == "pending"
+    assert (await client.get("/api/v1/me")).status_code == 401
     approved = await admin.post(f"/admin/users/{bob.id}/approve", data={"csrf_token": token})
     assert approved.status_code == 303
+    moved_on = await client.get("/auth/waiting?next=/requests")
+    assert moved_on.json() == {
+        "status": "signed_in",
+        "message": "",
+        "retry_after": 1.0,
+        "redirect": "/requests",
+    }
+    assert (await client.get("/api/v1/me")).json()["username"] == "bob"
+    assert (await client.get("/auth/waiting")).json()["status"] == "expired"  # used once
+    client.cookies.clear()  # and from another browser, Plex sign-in works as for anyone
     assert (await sign_in_with_plex(client, plex_world.plextv, "bob")).json()[
         "status"
     ] == "signed_in"

@@ -8,7 +8,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from medianest.persistence.models import ApiToken, User, UserSession
+from medianest.web.openapi import access_of
 from tests.conftest import Login
+from tests.support.routes import route_table
 from tests.support.signin import csrf_token
 
 ADMIN_PAGES = ["/admin", "/admin/users", "/admin/audit"]
@@ -100,3 +102,67 @@ async def test_signed_out_api_is_401_problem(client: httpx.AsyncClient, path: st
     response = await client.get(path)
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
+
+
+# --- generated from the route table: a new route cannot be left out ---------------------------
+
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/events"),  # answers only signed-in people itself (401 otherwise)
+    ("GET", "/signin"),
+    ("POST", "/signin/local"),
+    ("GET", "/auth/plex"),
+    ("POST", "/auth/plex/pin"),
+    ("GET", "/auth/plex/pin/{pin_id}"),
+    ("GET", "/auth/plex/callback"),
+    ("GET", "/auth/waiting"),  # answers only about the browser's own pending sign-in
+    ("POST", "/signout"),
+    ("POST", "/api/v1/webhooks/uptime-kuma"),
+    ("POST", "/api/v1/webhooks/overseerr"),
+    ("GET", "/docs"),
+    ("GET", "/docs/search"),
+    ("GET", "/docs/{slug}"),
+}
+
+
+def test_every_route_is_public_on_purpose_or_needs_a_sign_in(app: FastAPI) -> None:
+    table = {(e.method, e.path): access_of(e.route) for e in route_table(app)}
+    unguarded = {key for key, access in table.items() if access in ("open", "webhook")}
+    assert unguarded == PUBLIC, "classify new routes: sign-in, admin, or PUBLIC here"
+
+
+async def test_signed_out_callers_reach_no_guarded_route(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    token = await csrf_token(client)
+    for entry in route_table(app):
+        if access_of(entry.route) not in ("signed_in", "admin"):
+            continue
+        answer = await client.request(
+            entry.method, entry.filled(), headers={"x-csrf-token": token}, json={}
+        )
+        where = (entry.method, entry.path, answer.status_code)
+        if entry.path.startswith("/api/"):
+            assert answer.status_code == 401, where
+        else:
+            assert answer.status_code in (303, 204), where
+            location = answer.headers.get("location") or answer.headers.get("hx-redirect", "")
+            assert location.startswith("/signin"), where
+
+
+async def test_users_reach_no_admin_route(app: FastAPI, login: Login) -> None:
+    alice = await login("alice")
+    token = await csrf_token(alice, "/account")
+    checked = 0
+    for entry in route_table(app):
+        if access_of(entry.route) != "admin":
+            continue
+        answer = await alice.request(
+            entry.method, entry.filled(), headers={"x-csrf-token": token}, json={}
+        )
+        assert answer.status_code == 403, (entry.method, entry.path, answer.status_code)
+        checked += 1
+    assert checked > 20
+    assert (await alice.get("/api/v1/me")).json()["role"] == "user"

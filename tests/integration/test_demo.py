@@ -16,6 +16,7 @@ from medianest.config import Settings
 from medianest.demo import identities
 from medianest.demo.world import DemoWorld
 from medianest.integrations.fakekit import free_port
+from medianest.integrations.overseerr.fake_model import MediaStatus
 
 
 @pytest.fixture
@@ -155,3 +156,18 @@ def test_fake_command_serves_one_service(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+def test_what_overseerr_calls_available_is_in_the_demo_plex(world: DemoWorld) -> None:
+    available = [
+        media
+        for media in world.overseerr.media.values()
+        if media.status in (MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE)
+    ]
+    assert available
+    for media in available:
+        title = world.overseerr.catalog.get(media.media_type, media.tmdb_id)
+        assert title is not None and media.rating_key is not None
+        item = world.plex.items[int(media.rating_key)]
+        assert item.title == title.title
+        assert item.type == ("movie" if media.media_type == "movie" else "show")

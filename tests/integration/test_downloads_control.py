@@ -105,6 +105,12 @@ async def test_cancel_stops_a_running_download_and_removes_partial_files(
     done = await finished(alice, job["id"], timeout=5)
     assert done["state"] == "cancelled" and done["items"][0]["state"] == "cancelled"
     assert files_under(root) == []  # the .part, thumbnail and info json are gone
+    card = (await alice.get(f"/downloads/{job['id']}/card")).text
+    overall = card.split('data-field="overall"')[0].rsplit("<progress", 1)[1]
+    bar = card.split('data-field="bar"')[0].rsplit("<progress", 1)[1]
+    assert float(overall.split('value="')[1].split('"')[0]) == 0
+    assert bar.split('value="')[1].split('"')[0] == "0"  # no half-full bar on a stopped video
+    assert "cancelled" in card.split('data-field="detail"')[1].split("</span>")[0]
     again = await api_post(alice, f"/api/v1/downloads/{job['id']}/cancel")
     assert again.status_code == 409
 

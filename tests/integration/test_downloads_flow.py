@@ -155,3 +155,20 @@ async def test_tricky_titles_stay_inside_the_download_root(
     assert long_name.endswith(" [tricky-long].mp4") and len(long_name.encode()) < 160
     assert media[0].parent.name.startswith("Odds & Ends Weird Titles [")
     assert not (root.parent / "etc").exists()
+
+
+@pytest.mark.parametrize("kind", ["html", "rss"])
+async def test_a_playlist_page_is_fetched_once_per_job_not_once_per_video(
+    login: Login, settings: Settings, media_host: MediaHost, kind: str
+) -> None:
+    alice = await login("alice")
+    page = f"/playlist/cozy-cooking-basics.{kind}"
+    job = await start(alice, f"{media_host.url}{page}", "480p")
+    done = await finished(alice, job["id"])
+    assert done["state"] == "completed" and done["totals"]["done"] == 4, done
+    fetches = [r for r in media_host.state.requests if r.path == page]
+    # The URL guard's redirect check (headers only), then one listing by yt-dlp, as its own
+    # command line does; none per video (it was 2 + 4 here).
+    assert len(fetches) == 2, fetches
+    media = [p for p in files_under(settings.download_dir or Path()) if p.suffix == ".mp4"]
+    assert len(media) == 4

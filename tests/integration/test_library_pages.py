@@ -133,6 +133,7 @@ async def test_collections_and_the_ones_medianest_made(
         detail = await _page(http, f"/library/collections/{marked.rk}")
         assert "Made by MediaNest from a YouTube playlist" in detail
         assert len(CARD.findall(detail)) == 3
+        assert detail.count("poster-card poster-card-wide") == 3  # downloaded videos: 16:9
         item = await _page(http, f"/library/items/{members[0]}")
         assert f'href="/library/collections/{marked.rk}"' in item
     finally:
@@ -195,3 +196,25 @@ async def test_pages_need_a_signed_in_user(client: httpx.AsyncClient) -> None:
     assert response.headers["location"].startswith("/signin?next=")
     hx = await client.get("/library/search/suggest?q=x", headers={"HX-Request": "true"})
     assert hx.headers.get("HX-Redirect", "").startswith("/signin")
+
+
+async def test_a_filter_that_matches_nothing_offers_to_clear_it(http: httpx.AsyncClient) -> None:
+    page = await _page(http, f"/library/sections/{MOVIES}?year=1901")
+    assert "No match for these filters" in page
+    assert f'href="/library/sections/{MOVIES}">Clear filters' in page
+    assert "Nothing here yet" not in page
+
+
+async def test_episodes_keep_their_landscape_shape_in_search(
+    http: httpx.AsyncClient, plex_world: PlexWorld
+) -> None:
+    episode = next(
+        item
+        for item in plex_world.plex.items.values()
+        if item.type == "episode" and item.title.isascii() and len(item.title) > 12
+    )
+    page = await _page(http, f"/library/search?q={episode.title}")
+    card = page.split(f'href="/library/items/{episode.rk}"')[0].rsplit("<a ", 1)[1]
+    assert "poster-card-wide" in card
+    tail = page.split(f'href="/library/items/{episode.rk}"')[1].split("</a>")[0]
+    assert "w=320&amp;h=180" in tail  # a 16:9 picture, not a portrait crop

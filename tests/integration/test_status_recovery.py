@@ -88,9 +88,8 @@ async def test_a_saved_configuration_is_used_at_once(
                 return "no such status page" in text
 
             await wait_for(no_such_page, timeout=20, interval=0.05)
-            saved = await http.put(
-                "/api/v1/admin/integrations/uptime_kuma",
-                json={"values": {"url": kuma.server.url, "slug": SLUG}},
+            saved = await http.patch(
+                "/api/v1/admin/integrations/uptime_kuma", json={"values": {"slug": SLUG}}
             )
             assert saved.status_code == 200, saved.text
 

@@ -221,7 +221,7 @@ async def test_migration_rolls_up_the_history_recorded_before_it(tmp_path: Path)
     engine = create_short_lived_engine(url)
     raw = _history(random.Random(3), 10)
     try:
-        await migrate.upgrade(engine, "0007")
+        await migrate.upgrade(engine, "0008")
         async with engine.begin() as connection:
             await connection.execute(
                 sa.text(

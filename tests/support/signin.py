@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -92,3 +93,22 @@ async def send_csrf(client: httpx.AsyncClient, page: str = "/account") -> httpx.
 async def api_client(login: Login, who: str) -> httpx.AsyncClient:
     """``await login(who)`` that also sends the CSRF header (cookie-authenticated API calls)."""
     return await send_csrf(await login(who))
+
+
+@contextmanager
+def one_time_password_from_log() -> Iterator[Callable[[], str]]:
+    """Reads the generated admin password from the log line a fresh install writes (the only
+    place an operator finds it); call the yielded function once the app has started."""
+    lines: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "one-time password " in record.getMessage():
+                lines.append(record.getMessage())
+
+    handler = Catch(logging.WARNING)
+    logging.getLogger().addHandler(handler)
+    try:
+        yield lambda: lines[-1].split("one-time password ")[1].split(" ")[0]
+    finally:
+        logging.getLogger().removeHandler(handler)

@@ -19,6 +19,7 @@ from medianest.demo import identities
 from medianest.integrations.fakekit import FakeServer
 from medianest.integrations.overseerr.fake import OverseerrFakeState
 from medianest.integrations.overseerr.fake import create_app as overseerr_app
+from medianest.integrations.overseerr.fake_model import MediaStatus
 from medianest.integrations.plex.fake import PlexFakeState
 from medianest.integrations.plex.fake import create_app as plex_app
 from medianest.integrations.plextv.fake import PlexTvFakeState
@@ -48,10 +49,13 @@ class DemoWorld:
     def build(cls, data_dir: Path, seed: int = 1) -> DemoWorld:
         media_root = data_dir / "plex-media"
         (media_root / "youtube").mkdir(parents=True, exist_ok=True)
+        plex = PlexFakeState.demo(seed, media_root=media_root)
+        overseerr = OverseerrFakeState.demo(seed)
+        _put_available_titles_in_plex(overseerr, plex)
         return cls(
             plextv=PlexTvFakeState.demo(seed),
-            plex=PlexFakeState.demo(seed, media_root=media_root),
-            overseerr=OverseerrFakeState.demo(seed),
+            plex=plex,
+            overseerr=overseerr,
             kuma=UptimeKumaFakeState.demo(seed),
             media=MediaHostFakeState.demo(seed, media_cache_dir=data_dir / "media-cache"),
             media_root=media_root,
@@ -115,6 +119,7 @@ class DemoWorld:
             "download_dir": self.media_root / "youtube",
             "download_allowed_hosts": ",".join((*DEFAULT_ALLOWED_DOWNLOAD_HOSTS, media_host)),
             "plex_youtube_section": str(self.plex.section_by_title("YouTube").id),
+            "demo_sample_urls": list(self.media.urls(self.url("media")).values())[:4],
         }
 
     def describe(self) -> list[tuple[str, str]]:
@@ -123,3 +128,30 @@ class DemoWorld:
         for label, link in list(self.media.urls(self.url("media")).items())[:3]:
             lines.append((f"try downloading: {label}", link))
         return lines
+
+
+def _put_available_titles_in_plex(overseerr: OverseerrFakeState, plex: PlexFakeState) -> None:
+    """What the demo's Overseerr calls "available" is in the demo's Plex too, so a first look
+    can find it in the Library (and the request links to it)."""
+    sections = {"movie": plex.section_by_title("Movies"), "tv": plex.section_by_title("TV Shows")}
+    for media in overseerr.media.values():
+        if media.status not in (MediaStatus.AVAILABLE, MediaStatus.PARTIALLY_AVAILABLE):
+            continue
+        title = overseerr.catalog.get(media.media_type, media.tmdb_id)
+        if title is None:
+            continue
+        section = sections[media.media_type]
+        found = next(
+            (
+                item
+                for item in plex.items.values()
+                if item.section_id == section.id and item.title == title.title
+            ),
+            None,
+        )
+        if found is None and media.media_type == "movie":
+            found = plex.add_movie(section.id, title.title, year=title.year)
+        elif found is None:
+            seasons = [3 for _ in title.regular_seasons()] or [3]
+            found = plex.add_show(section.id, title.title, year=title.year, seasons=seasons)
+        media.rating_key = str(found.rk)

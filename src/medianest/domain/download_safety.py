@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from medianest.domain.errors import InvalidInput
+from medianest.domain.text import plain_text
 
 MAX_URL_LENGTH = 2000
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -145,7 +146,7 @@ def safe_component(text: str | None, fallback: str, limit: int = NAME_BYTES) -> 
 
     Separators, wildcards, quotes, ``%`` (yt-dlp templates) and control characters become
     spaces; Unicode letters stay (Plex shows them fine)."""
-    clean = unicodedata.normalize("NFC", text or "")
+    clean = unicodedata.normalize("NFC", plain_text(text))
     clean = _FORBIDDEN.sub(" ", clean).replace("[", "(").replace("]", ")")
     clean = _SPACES.sub(" ", clean).strip(" .-")
     clean = _cap_bytes(clean, limit).strip(" .-")

@@ -45,3 +45,9 @@ class ServiceDown(DomainError):
 
 class InvalidCredentials(DomainError):
     pass
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """A one-line reason for a log field: many exceptions (timeouts) have an empty message."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:limit]

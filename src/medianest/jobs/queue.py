@@ -20,15 +20,21 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from medianest.config import Settings
+from medianest.security.files import private_file
 
 T = TypeVar("T")
 
 
 def build_huey(settings: Settings) -> Huey:
+    # No result store: nothing reads task results, and unread ones would be kept forever.
     if settings.redis_url:
-        return RedisHuey(name=f"{settings.redis_namespace}:jobs", url=settings.redis_url, utc=True)
+        return RedisHuey(
+            name=f"{settings.redis_namespace}:jobs", url=settings.redis_url, utc=True, results=False
+        )
     path = settings.data_dir.resolve() / "jobs.sqlite3"
-    return SqliteHuey(name="medianest", filename=str(path), utc=True, timeout=30)
+    if path.parent.is_dir():
+        private_file(path)
+    return SqliteHuey(name="medianest", filename=str(path), utc=True, timeout=30, results=False)
 
 
 class EmbeddedConsumer(Consumer):  # type: ignore[misc]

@@ -9,7 +9,7 @@ from huey import crontab
 from huey.api import Huey, TaskWrapper
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from medianest.jobs import download_jobs, request_jobs
+from medianest.jobs import download_jobs, request_jobs, retention_jobs
 from medianest.jobs.queue import JobRuntime
 from medianest.services import workers
 
@@ -19,6 +19,7 @@ class Tasks:
     """Typed handles for enqueuing; calling one returns a Huey result handle."""
 
     heartbeat: TaskWrapper
+    retention: TaskWrapper  # hourly; call it to run now
 
 
 def register_tasks(
@@ -34,4 +35,6 @@ def register_tasks(
     request_jobs.register(huey, runtime)  # reconciliation; its service is bound later
     # --- tasks: downloads (issue 8) ---
     download_jobs.register(huey, runtime)  # work, plex, tick; services bound later
-    return Tasks(heartbeat=heartbeat_task)
+    # --- tasks: retention (operations) ---
+    retention_task = retention_jobs.register(huey, runtime)  # its service is bound later
+    return Tasks(heartbeat=heartbeat_task, retention=retention_task)

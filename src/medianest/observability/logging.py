@@ -15,6 +15,8 @@ from typing import Any
 
 import structlog
 
+from medianest.observability import access
+
 SECRET_KEY_PATTERN = re.compile(
     r"(token|secret|password|passwd|api[_-]?key|authorization|cookie|credential)", re.IGNORECASE
 )
@@ -62,6 +64,9 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # No renderer shows thread or process names: not collecting them makes every record cheaper.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    access.configure(fmt)
     # uvicorn's access log duplicates our request log line; its error log is useful.
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []

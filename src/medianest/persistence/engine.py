@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from medianest.security.files import private_file, sqlite_file
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -27,8 +29,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _keep_private(url: str) -> None:
+    path = sqlite_file(url)
+    if path is not None and path.parent.is_dir():
+        private_file(path)
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
+        _keep_private(url)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -42,11 +51,26 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     )
 
 
+def _sqlite_manual_transactions(dbapi_connection: Any, _: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver stops opening transactions itself
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def create_short_lived_engine(url: str) -> AsyncEngine:
-    """For one-off commands (migrate, CLI admin tasks): no pool kept around."""
+    """For one-off commands (migrate, CLI admin tasks): no pool kept around.
+
+    On SQLite, transactions are begun explicitly: the driver's own begins only before data
+    changes, so a failing migration would leave the tables it created before the failure.
+    """
     if url.startswith("sqlite"):
+        _keep_private(url)
         engine = create_async_engine(url, poolclass=NullPool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 5})
 

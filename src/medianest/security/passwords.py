@@ -7,8 +7,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
-# Hashing a dummy lets an unknown username take as long as a wrong password (no user probing).
-_DUMMY_HASH = _hasher.hash("medianest-dummy-password")
+# Checking against a dummy lets an unknown username take as long as a wrong password (no user
+# probing). It is a constant, not hashed at import, which cost every start and command a hash;
+# its parameters must match the hasher's (a test checks that).
+DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$vC3mA8QLMLhrzA5ORtJp4Q$xQZpYJF4U4lt9LzzwC1TZatDbIrmqxHVN5M7z686OG8"
 
 
 def hash_password(password: str) -> str:
@@ -17,7 +19,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -36,7 +36,10 @@ class SecretBox:
 
     def rotate(self, token: str) -> str:
         """Re-encrypt with the first key (for key rotation)."""
-        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        try:
+            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        except InvalidToken as exc:
+            raise DecryptionFailed("no configured key opens a stored secret") from exc
 
 
 def load_keys(configured: str | None, key_file: Path) -> list[str]:

@@ -112,7 +112,7 @@ class LocalAuth:
             valid = verify_password(user.password_hash if user else None, password)
             if valid and user is not None:
                 self._check_status(user)
-                await self.limiter.clear(self.account_rule, "signin-account", key)
+                await self.limiter.clear(self.account_rule, "signin-account", key, ip)
                 token = await sessions.open_session(
                     db, user, self.session_policy, ip=ip, user_agent=user_agent
                 )
@@ -131,15 +131,17 @@ class LocalAuth:
         raise InvalidCredentials("Wrong username or password.")
 
     async def _locked_for(self, key: str, ip: str) -> int | None:
+        """An account locks per address (a stranger's failures never lock the owner out from
+        elsewhere); an address locks for all accounts after more failures."""
         waits = [
-            await self.limiter.retry_after(self.account_rule, "signin-account", key),
+            await self.limiter.retry_after(self.account_rule, "signin-account", key, ip),
             await self.limiter.retry_after(self.ip_rule, "signin-ip", ip),
         ]
         found = [w for w in waits if w is not None]
         return max(found) if found else None
 
     async def _count_failure(self, db: AsyncSession, actor: Actor, key: str, ip: str) -> None:
-        within_account = await self.limiter.hit(self.account_rule, "signin-account", key)
+        within_account = await self.limiter.hit(self.account_rule, "signin-account", key, ip)
         within_ip = await self.limiter.hit(self.ip_rule, "signin-ip", ip)
         audit.record(
             db,

@@ -92,7 +92,7 @@ class DownloadActions:
             if job.state not in (JobState.QUEUED, JobState.DOWNLOADING):
                 raise Conflict("Only a queued or running download can be cancelled.")
             job.cancel_requested = True
-            await settle_job(db, job)
+            await settle_job(db, job, self.config)
             self._audit(db, actor, job, "cancelled")
             user_id = job.user_id
         return await self._publish(job_id, user_id)

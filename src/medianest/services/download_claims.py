@@ -13,6 +13,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +68,7 @@ class Claim:
     position: int
     title: str
     video_id: str | None
+    source: dict[str, Any] | None = None
 
     @property
     def stem(self) -> str:
@@ -126,6 +128,7 @@ class Claimer:
                 item.position,
                 item.title,
                 item.video_id,
+                await _source_of(db, item.id),
             )
 
     async def _running_by_user(self, db: AsyncSession) -> dict[int, int]:
@@ -207,3 +210,8 @@ class Claimer:
             )
         )
         return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def _source_of(db: AsyncSession, item_id: int) -> dict[str, Any] | None:
+    source = await db.scalar(select(DownloadItem.source).where(DownloadItem.id == item_id))
+    return source if isinstance(source, dict) else None

@@ -11,7 +11,7 @@ from pathlib import Path
 from medianest.config import Settings
 from medianest.domain.download_safety import inside
 from medianest.domain.errors import InvalidInput
-from medianest.integrations.youtube.client import archive_path, remove_item_files
+from medianest.integrations.youtube.client import archive_path, remove_item_files, remove_partials
 from medianest.observability.logging import get_logger
 from medianest.services.live_settings import LiveSettings
 
@@ -113,3 +113,16 @@ def delete_files(config: DownloadConfig, folder: str, items: list[tuple[str, str
     if path.is_dir() and all(p == archive or p.name.startswith(".") for p in path.iterdir()):
         shutil.rmtree(path, ignore_errors=True)
     return removed
+
+
+def delete_partials(config: DownloadConfig, folder: str, stems: list[str]) -> int:
+    """Removes the part-files and temporary files of the given videos (a settled job keeps
+    none, whatever crash left them). Blocking: call from a thread."""
+    try:
+        path = config.folder(folder)
+    except InvalidInput:
+        return 0
+    removed = [p for stem in stems for p in remove_partials(path, stem)]
+    if removed:
+        log.info("partial files removed", folder=folder, files=len(removed))
+    return len(removed)

@@ -46,7 +46,9 @@ class DownloadPlex:
         plex_server: ConfiguredPlexServer,
         config: DownloadConfig,
         invalidate_section: Invalidate | None = None,
+        me: str = "",
     ) -> None:
+        self.me = me  # this process's identity, as held on the job during a look
         self.sessions = sessions
         self.bus = bus
         self.integrations = integrations
@@ -67,6 +69,17 @@ class DownloadPlex:
             return {k for k in keys if k}
 
     async def sync(self, job_id: int, attempt: int) -> None:
+        try:
+            await self._look(job_id, attempt)
+        finally:
+            async with self.sessions.begin() as db:
+                await db.execute(
+                    update(DownloadJob)
+                    .where(DownloadJob.id == job_id, DownloadJob.plex_claimed_by == self.me)
+                    .values(plex_claimed_by=None)
+                )
+
+    async def _look(self, job_id: int, attempt: int) -> None:
         async with self.sessions.begin() as db:
             taken = await db.execute(
                 update(DownloadJob)
@@ -75,7 +88,12 @@ class DownloadPlex:
                     DownloadJob.state == JobState.PROCESSING,
                     DownloadJob.plex_attempts == attempt,
                 )
-                .values(plex_attempts=attempt + 1, plex_state=PlexState.WAITING)
+                .values(
+                    plex_attempts=attempt + 1,
+                    plex_state=PlexState.WAITING,
+                    plex_claimed_by=self.me,
+                    updated_at=utcnow(),
+                )
             )
             if taken.rowcount != 1:  # type: ignore[attr-defined]
                 return  # done already, deleted, or another copy of this task took it

@@ -35,10 +35,11 @@ def build_downloads(
     download_owners.configure(config)
     ffmpeg = find_ffmpeg()
     policy = HostPolicySource(sessions, settings)
-    worker = DownloadWorker(
-        sessions, bus, config, policy, Claimer(worker_identity(), config.concurrency), ffmpeg
+    claimer = Claimer(worker_identity(), config.concurrency)
+    worker = DownloadWorker(sessions, bus, config, policy, claimer, ffmpeg)
+    plex = DownloadPlex(
+        sessions, bus, integrations, plex_server, config, invalidate_section, me=claimer.me
     )
-    plex = DownloadPlex(sessions, bus, integrations, plex_server, config, invalidate_section)
     return DownloadService(
         sessions, bus, limiter, config, policy, worker, plex, integrations, ffmpeg
     )

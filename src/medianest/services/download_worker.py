@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from medianest.domain.download_safety import inside
+from medianest.domain.download_safety import inside, item_stem
 from medianest.domain.downloads import ItemState, JobState, PlexState, Throttle, settle
 from medianest.integrations.youtube.client import YoutubeClient, archive_path, find_media_file
 from medianest.integrations.youtube.guard import UrlGuard
@@ -35,7 +35,7 @@ from medianest.realtime.bus import EventBus
 from medianest.services import download_view as view
 from medianest.services import notifications
 from medianest.services.download_claims import Claim, Claimer
-from medianest.services.download_files import DownloadConfig
+from medianest.services.download_files import DownloadConfig, delete_partials
 from medianest.services.download_policy import HostPolicySource
 
 log = get_logger(__name__)
@@ -123,6 +123,7 @@ class DownloadWorker:
                 archive=archive_path(folder),
                 position=claim.position if claim.kind == "playlist" else None,
                 rate_limit_bps=self.config.rate_limit_bps,
+                source=claim.source if claim.kind == "playlist" else None,
             )
             with _Heartbeat(lambda: run(self._touch(claim), 30.0), cancel, self._beat()):
                 result = client.download(spec, on_progress, cancel.is_set)
@@ -220,7 +221,7 @@ class DownloadWorker:
                 item.archive_key = outcome.archive_key or item.archive_key
                 item.bytes_done = max(item.bytes_done, outcome.size)
                 item.bytes_total = item.bytes_total or item.bytes_done
-            settled = await settle_job(db, job)
+            settled = await settle_job(db, job, self.config)
             note = failed_note(job) if settled == JobState.FAILED else None
         if note is not None:
             await notifications.deliver(self.sessions, self.bus, [claim.user_id], note)
@@ -233,9 +234,12 @@ class DownloadWorker:
         await view.publish_job(self.sessions, self.bus, job_id, user_id)
 
 
-async def settle_job(db: AsyncSession, job: DownloadJob) -> JobState | None:
+async def settle_job(db: AsyncSession, job: DownloadJob, config: DownloadConfig) -> JobState | None:
     """After an item changed: cancels what a cancel left, and moves a job with nothing open on
-    to processing (something to put in Plex), failed or cancelled; returns that state."""
+    to processing (something to put in Plex), failed or cancelled; returns that state.
+
+    A job that settles loses its part-files before the change commits: a crash in between
+    leaves the job open, and whoever settles it later sweeps again."""
     items = list(await db.scalars(select(DownloadItem).where(DownloadItem.job_id == job.id)))
     if job.cancel_requested:
         for other in items:
@@ -245,6 +249,7 @@ async def settle_job(db: AsyncSession, job: DownloadJob) -> JobState | None:
     job.updated_at = utcnow()
     if final is None:
         return None
+    await sweep_partials(db, config, job, items)
     if final in (JobState.COMPLETED, JobState.PARTIALLY_COMPLETED):
         job.state = JobState.PROCESSING
         job.plex_attempts = 0
@@ -256,6 +261,29 @@ async def settle_job(db: AsyncSession, job: DownloadJob) -> JobState | None:
     if final == JobState.FAILED:
         job.error = next((i.error for i in items if i.error), "Nothing could be downloaded.")
     return final
+
+
+async def sweep_partials(
+    db: AsyncSession, config: DownloadConfig, job: DownloadJob, items: list[DownloadItem]
+) -> None:
+    """Deletes the part-files of a job's videos, except those another job in the same folder
+    (the same playlist started twice) is downloading right now."""
+    busy = await db.scalars(
+        select(DownloadItem)
+        .join(DownloadJob, DownloadJob.id == DownloadItem.job_id)
+        .where(
+            DownloadJob.folder == job.folder,
+            DownloadJob.id != job.id,
+            DownloadItem.state == ItemState.DOWNLOADING,
+        )
+    )
+    taken = {_stem_of(job.kind, item) for item in busy}
+    stems = [s for s in (_stem_of(job.kind, i) for i in items) if s not in taken]
+    await asyncio.to_thread(delete_partials, config, job.folder, stems)
+
+
+def _stem_of(kind: str, item: DownloadItem) -> str:
+    return item_stem(item.position if kind == "playlist" else None, item.title, item.video_id)
 
 
 def failed_note(job: DownloadJob) -> notifications.NewNotification:

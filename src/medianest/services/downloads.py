@@ -19,6 +19,7 @@ from sqlalchemy.orm import undefer
 from medianest.domain.download_safety import UnsafeUrl, job_folder
 from medianest.domain.downloads import JobState, Quality, parse_quality
 from medianest.domain.errors import InvalidInput, NotFound, RateLimited, ServiceDown
+from medianest.domain.text import plain_text
 from medianest.domain.users import Actor
 from medianest.integrations.youtube.client import YoutubeClient
 from medianest.integrations.youtube.guard import UrlGuard
@@ -168,7 +169,7 @@ class DownloadService(DownloadActions):
             quality=preview.quality.value,
             kind=found.kind,
             source_id=found.source_id[:2000],
-            title=found.title[:500],
+            title=plain_text(found.title)[:500],
             state=JobState.QUEUED,
             folder=job_folder(user.username, found.title, found.source_id if playlist else None),
             thumbnail=preview.thumbnail,
@@ -234,8 +235,9 @@ def _item(job_id: int, entry: Entry) -> DownloadItem:
         job_id=job_id,
         position=entry.position,
         video_id=(entry.video_id or "")[:200] or None,
-        title=entry.title[:500],
+        title=plain_text(entry.title)[:500],
         state="pending",
         bytes_done=0,
         resumes=0,
+        source=entry.source,
     )

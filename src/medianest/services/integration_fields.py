@@ -18,6 +18,10 @@ from medianest.config import ENV_PREFIX, Settings
 from medianest.domain.errors import InvalidInput
 
 MAX_VALUE = 500
+ALL_MONITORS = "all_monitors"
+YES = "yes"
+TRUE_WORDS = frozenset({"yes", "true", "on", "1"})
+FALSE_WORDS = frozenset({"", "no", "false", "off", "0"})
 SLUG = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -105,6 +109,13 @@ SERVICES: dict[str, ServiceSpec] = {
                     secret=True,
                 ),
                 FieldSpec(
+                    ALL_MONITORS,
+                    "Without a status page, show every monitor",
+                    "uptime_kuma_all_monitors",
+                    hint="Everyone signed in then sees every monitor from /metrics, "
+                    "including ones on no public status page.",
+                ),
+                FieldSpec(
                     "webhook_secret",
                     "Webhook secret",
                     "uptime_kuma_webhook_secret",
@@ -146,6 +157,8 @@ def env_value(settings: Settings, field: FieldSpec) -> str:
         return ""
     if isinstance(value, SecretStr):
         return value.get_secret_value()
+    if isinstance(value, bool):
+        return YES if value else ""
     if isinstance(value, Path):
         return str(value)
     return str(value)
@@ -188,9 +201,20 @@ def check_value(spec: ServiceSpec, field: FieldSpec, value: str) -> str:
         raise InvalidInput(f"{field.label}: must not contain control characters or new lines.")
     if value and field.name == "slug" and not SLUG.match(value):
         raise InvalidInput(f"{field.label}: only letters, digits, '-' and '_' (as in Kuma's URL).")
+    if field.name == ALL_MONITORS:
+        return _yes_or_blank(field, value)
     if value and field.name == "section" and not value.isdigit():
         raise InvalidInput(f"{field.label}: choose a Plex library (its number).")
     return value
+
+
+def _yes_or_blank(field: FieldSpec, value: str) -> str:
+    word = value.lower()
+    if word in TRUE_WORDS:
+        return YES
+    if word in FALSE_WORDS:
+        return ""
+    raise InvalidInput(f'{field.label}: "yes" or "no".')
 
 
 def check_complete(spec: ServiceSpec, values: dict[str, str]) -> None:
@@ -203,6 +227,11 @@ def check_complete(spec: ServiceSpec, values: dict[str, str]) -> None:
         raise InvalidInput("Overseerr needs its API key (Settings → General in Overseerr).")
     if spec.key == "uptime_kuma" and not (values.get("slug") or values.get("api_key")):
         raise InvalidInput("Uptime Kuma needs a status page slug, an API key, or both.")
+    if spec.key == "uptime_kuma" and not values.get("slug") and values.get(ALL_MONITORS) != YES:
+        raise InvalidInput(
+            "Uptime Kuma needs a status page slug: without one, MediaNest would show everyone "
+            "every monitor from /metrics. Enter the slug, or choose to show every monitor."
+        )
 
 
 def configured(spec: ServiceSpec, values: dict[str, str]) -> bool:

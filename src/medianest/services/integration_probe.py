@@ -20,6 +20,7 @@ from medianest.integrations.overseerr.client import OverseerrClient
 from medianest.integrations.plex.client import PlexServerClient
 from medianest.integrations.uptime_kuma.client import UptimeKumaClient
 from medianest.integrations.youtube.client import find_ffmpeg
+from medianest.services.integration_fields import SERVICES, configured
 
 # A test answers within seconds and does not retry: the admin is waiting for it.
 PROBE_POLICY = HttpPolicy(timeout=8.0, connect_timeout=4.0, retries=0, breaker_threshold=1000)
@@ -47,7 +48,7 @@ def build_client(
 ) -> PlexServerClient | OverseerrClient | UptimeKumaClient | None:
     """The live (or probing) client for complete values; None when the service is switched off."""
     url = values.get("url", "")
-    if not url:
+    if not url or not configured(SERVICES[service], values):
         return None
     if service == "plex":
         return PlexServerClient(url, values["token"], client_identifier=client_id, policy=policy)

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.config import Settings
-from medianest.domain.errors import DomainError
+from medianest.domain.errors import DomainError, first_line
 from medianest.domain.events import AUDIENCE_ADMINS, Event
 from medianest.domain.users import Actor
 from medianest.observability.logging import get_logger
@@ -64,10 +64,12 @@ class TestFailed(DomainError):
 
 @dataclass(frozen=True)
 class Submitted:
-    """A form or API body: plain values, secrets typed in (blank = keep), secrets to clear."""
+    """A form or API body: plain values, secrets typed in (blank = keep), secrets to clear;
+    ``partial`` keeps every field it leaves out (PATCH)."""
 
     values: dict[str, str]
     clear: frozenset[str] = frozenset()
+    partial: bool = False
 
 
 class IntegrationSettings:
@@ -170,7 +172,9 @@ class IntegrationSettings:
         """Raises InvalidInput for malformed values; otherwise the probe's verdict."""
         spec = spec_of(service)
         current = (await self.effective_all())[service]
-        values = merge_form(spec, current, submitted.values, set(submitted.clear))
+        values = merge_form(
+            spec, current, submitted.values, set(submitted.clear), partial=submitted.partial
+        )
         probe = await self._probe(spec, values)
         if probe.ok and service == "uptime_kuma" and self.live.status is not None:
             await self.live.status.tell_poller()  # Kuma answers: no reason to wait out a back-off
@@ -180,7 +184,9 @@ class IntegrationSettings:
         """Validates, re-tests (refusing on failure), stores, audits, applies, tells others."""
         spec = spec_of(service)
         current = (await self.effective_all())[service]
-        values = merge_form(spec, current, submitted.values, set(submitted.clear))
+        values = merge_form(
+            spec, current, submitted.values, set(submitted.clear), partial=submitted.partial
+        )
         probe = await self._probe(spec, values)
         if not probe.ok:
             raise TestFailed(probe)
@@ -238,7 +244,7 @@ class IntegrationSettings:
                 # would point nowhere. They are ignored, never deleted (the database may be shared).
                 rows = {}
         except Exception as exc:  # database not migrated yet: the watcher catches up later
-            log.warning("integration settings not loaded", reason=str(exc).splitlines()[0][:200])
+            log.warning("integration settings not loaded", reason=first_line(exc))
             rows = {}
         for key, spec in SERVICES.items():
             current[key] = effective(spec, rows.get(key), self.settings, self.box)

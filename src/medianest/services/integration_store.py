@@ -94,12 +94,19 @@ def effective(
 
 
 def merge_form(
-    spec: ServiceSpec, current: Effective, form: dict[str, str], clear: set[str]
+    spec: ServiceSpec,
+    current: Effective,
+    form: dict[str, str],
+    clear: set[str],
+    *,
+    partial: bool = False,
 ) -> dict[str, str]:
-    """The values a submitted form asks for: blank secrets keep the current one. Validated."""
+    """The values a submitted form asks for: blank secrets keep the current one, and so does
+    every field a ``partial`` update leaves out. Validated."""
     values: dict[str, str] = {}
     for item in spec.fields:
-        given = str(form.get(item.name) or "")
+        kept = partial and item.name not in form
+        given = current.values.get(item.name, "") if kept else str(form.get(item.name) or "")
         if item.secret:
             if item.name in clear:
                 values[item.name] = ""

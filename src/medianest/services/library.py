@@ -37,6 +37,7 @@ from medianest.services.library_views import (
     SectionSummary,
 )
 from medianest.services.plex_server import ConfiguredPlexServer
+from medianest.services.render_memo import RenderMemo
 
 BROWSABLE = (ItemType.MOVIE, ItemType.SHOW)
 SECTIONS_TTL = 300.0
@@ -68,6 +69,7 @@ class LibraryService:
         self.cache = cache
         self.plex_server = plex_server
         self.reader = PlexReader(integrations, cache, ttl=ttl, timeout=timeout)
+        self.rendered = RenderMemo()  # views of fresh answers, shared by every viewer
         self._origin: CollectionOrigin | None = None
 
     def use_collection_origin(self, origin: CollectionOrigin) -> None:
@@ -132,9 +134,13 @@ class LibraryService:
 
     async def genres(self, section: LibrarySection) -> list[Tag]:
         """The section's genres for the filter; an outage just leaves the filter empty."""
-        try:
+        try:  # like the sections, they change rarely and a section change invalidates them
             found = await self.reader.fetch(
-                "genres", _TAGS, lambda c: c.genres(section.id), section_id=section.id
+                "genres",
+                _TAGS,
+                lambda c: c.genres(section.id),
+                section_id=section.id,
+                ttl=max(self.reader.ttl, SECTIONS_TTL),
             )
         except ServiceDown:
             return []

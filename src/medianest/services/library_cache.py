@@ -146,13 +146,15 @@ class LibraryCache:
 
     async def put(
         self, key: str, value: T, adapter: TypeAdapter[T], section_id: int | None = None
-    ) -> None:
+    ) -> float:
+        """Stores the value; returns the time it is stored with."""
         entry = Entry(value, time.time())
         try:
             full = await self._key(key, section_id)
             await self._backend.put(full, entry, adapter, self.stale_seconds)
         except (RedisError, OSError, ValueError) as exc:
             log.warning("library cache write failed", error=type(exc).__name__)
+        return entry.stored_at
 
     async def invalidate_section(self, section_id: int) -> None:
         """After MediaNest changed one section (scan finished, collection created)."""

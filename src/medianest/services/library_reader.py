@@ -26,10 +26,19 @@ GONE = "There is nothing like that in the library."
 
 @dataclass(frozen=True)
 class Fetched(Generic[T]):
-    """A value, and why it may be old (``degraded`` is None when it came fresh from Plex)."""
+    """A value, and why it may be old (``degraded`` is None when it came fresh from Plex).
+
+    ``version`` names this very answer (its cache key and when it was stored) while it is
+    fresh, so views made of it can be kept and sent again as they are; None otherwise.
+    """
 
     value: T
     degraded: Degraded | None = None
+    version: str | None = None
+
+
+def _version(key: str, section_id: int | None, stored_at: float) -> str:
+    return f"{section_id}:{key}@{stored_at!r}"
 
 
 def first_notice(notices: Iterable[Degraded | None]) -> Degraded | None:
@@ -72,7 +81,7 @@ class PlexReader:
         client = await self._client()
         entry = await self.cache.get(key, adapter, section_id)
         if entry is not None and entry.fresh(self.ttl if ttl is None else ttl, time.time()):
-            return Fetched(entry.value)
+            return Fetched(entry.value, version=_version(key, section_id, entry.stored_at))
         try:
             value = await self._load_once(f"{section_id}:{key}", client, load)
         except PlexNotFound as exc:
@@ -82,8 +91,8 @@ class PlexReader:
             if entry is None:
                 raise ServiceDown(notice.text) from exc
             return Fetched(entry.value, notice)
-        await self.cache.put(key, value, adapter, section_id)
-        return Fetched(value)
+        stored_at = await self.cache.put(key, value, adapter, section_id)
+        return Fetched(value, version=_version(key, section_id, stored_at))
 
     async def _load_once(
         self,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.domain.events import Event, for_user
 from medianest.domain.links import local_path
+from medianest.domain.text import plain_text
 from medianest.persistence.models import Notification
 from medianest.persistence.types import utcnow
 from medianest.realtime.bus import EventBus
@@ -39,8 +40,8 @@ def add(db: AsyncSession, user_ids: Iterable[int], note: NewNotification) -> lis
         Notification(
             user_id=user_id,
             kind=note.kind[:48],
-            title=note.title[:200],
-            body=note.body[:1000],
+            title=plain_text(note.title)[:200],
+            body=plain_text(note.body, keep_lines=True)[:1000],
             link=_link(note.link),
             level=note.level if note.level in LEVELS else "info",
         )

@@ -19,11 +19,12 @@ from medianest.domain.users import Actor, Role, Status, clean_name, username_key
 from medianest.integrations.base import IntegrationError, Unavailable
 from medianest.integrations.plextv.client import PlexTvClient, RateLimited, find_server
 from medianest.integrations.plextv.models import PlexAccount, PlexResource
-from medianest.persistence.models import PlexPin, User
+from medianest.persistence.models import Notification, PlexPin, User
 from medianest.persistence.types import utcnow
+from medianest.realtime.bus import EventBus
 from medianest.security.secretbox import SecretBox
 from medianest.security.tokens import digest
-from medianest.services import audit, runtime_settings, sessions
+from medianest.services import audit, notifications, runtime_settings, sessions
 
 POLL_AFTER_SECONDS = 1.0
 
@@ -66,7 +67,9 @@ class PlexSignIn:
         *,
         auth_url: str,
         base_url: str,
+        bus: EventBus | None = None,
     ) -> None:
+        self.bus = bus  # admins hear about a newcomer waiting for approval
         self.db = db
         self.plextv = plextv
         self.server = server
@@ -168,6 +171,37 @@ class PlexSignIn:
         ip: str,
         user_agent: str | None,
     ) -> PinOutcome:
+        waiting: list[Notification] = []
+        outcome = await self._upsert(account, server, token, waiting, ip=ip, user_agent=user_agent)
+        if waiting and self.bus is not None:  # after the commit: the inbox has what the toast says
+            await notifications.publish(self.bus, waiting)
+        return outcome
+
+    async def _tell_admins_someone_waits(
+        self, db: AsyncSession, user: User, into: list[Notification]
+    ) -> None:
+        admins = await db.scalars(
+            select(User.id).where(User.role == Role.ADMIN, User.status == Status.ACTIVE)
+        )
+        note = notifications.NewNotification(
+            "user.pending",
+            f"{user.display_name} is waiting for approval",
+            "They signed in with Plex for the first time.",
+            link="/admin/users?status=pending",
+        )
+        into.extend(notifications.add(db, list(admins), note))
+        await db.flush()
+
+    async def _upsert(
+        self,
+        account: PlexAccount,
+        server: PlexResource,
+        token: SecretStr,
+        waiting: list[Notification],
+        *,
+        ip: str,
+        user_agent: str | None,
+    ) -> PinOutcome:
         assert server.access_token is not None
         async with self.db.begin() as db:
             user = await db.scalar(select(User).where(User.plex_id == account.id))
@@ -177,9 +211,13 @@ class PlexSignIn:
             self._refresh_profile(user, account)
             user.plex_token_enc = self.box.encrypt(token.get_secret_value())
             user.plex_server_token_enc = self.box.encrypt(server.access_token.get_secret_value())
-            if server.owned:
+            if server.owned:  # the owner is always an admin, whatever was changed before
+                user.role, user.status = Role.ADMIN, Status.ACTIVE
                 await runtime_settings.set_value(
                     db, runtime_settings.SERVER_OWNER_NAME, user.display_name
+                )
+                await runtime_settings.set_value(
+                    db, runtime_settings.SERVER_OWNER_PLEX_ID, account.id
                 )
             actor = Actor(user.id, user.username, user.role, ip)
             if created:
@@ -206,9 +244,12 @@ class PlexSignIn:
                     "This account is suspended. Ask the server owner if this is a mistake.",
                 )
             if user.status == Status.PENDING:
+                if created:
+                    await self._tell_admins_someone_waits(db, user, waiting)
                 return PinOutcome(
                     "pending",
                     "Thanks! An admin needs to approve your account before you can sign in.",
+                    user=user,
                 )
             session_token = await sessions.open_session(
                 db, user, self.session_policy, ip=ip, user_agent=user_agent
@@ -223,6 +264,29 @@ class PlexSignIn:
                 target_label=user.username,
             )
             return PinOutcome("signed_in", token=session_token, user=user)
+
+    async def after_approval(self, user_id: int, *, ip: str, user_agent: str | None) -> PinOutcome:
+        """The browser that waited for approval (it proved the Plex account then) signs in
+        once an admin approves; still waiting, or refused meanwhile, says so."""
+        async with self.db.begin() as db:
+            user = await db.get(User, user_id)
+            if user is None or user.status == Status.SUSPENDED:
+                return PinOutcome("refused", "This account cannot sign in. Ask the server owner.")
+            if user.status == Status.PENDING:
+                return PinOutcome("pending", retry_after=5.0)
+            token = await sessions.open_session(
+                db, user, self.session_policy, ip=ip, user_agent=user_agent
+            )
+            audit.record(
+                db,
+                Actor(user.id, user.username, user.role, ip),
+                "sign_in",
+                "Signed in with Plex after approval",
+                target_type="user",
+                target_id=user.id,
+                target_label=user.username,
+            )
+            return PinOutcome("signed_in", token=token, user=user)
 
     async def _new_user(self, db: AsyncSession, account: PlexAccount, *, owner: bool) -> User:
         needs_approval = bool(

@@ -11,6 +11,7 @@ from medianest.persistence.models import AppSetting
 
 NEW_USERS_NEED_APPROVAL = "auth.new_users_need_approval"
 SERVER_OWNER_NAME = "plex.owner_name"
+SERVER_OWNER_PLEX_ID = "plex.owner_id"
 
 
 async def get_value(session: AsyncSession, key: str, default: Any) -> Any:

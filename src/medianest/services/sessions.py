@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from medianest.config import Settings
@@ -148,11 +148,10 @@ async def revoke_by_token(db: AsyncSession, token: str) -> None:
         auth_watch.note(db, user_id)
 
 
-async def purge_expired(db: AsyncSession) -> int:
-    now = utcnow()
-    result = await db.execute(
-        delete(UserSession).where(
-            (UserSession.expires_at <= now) | (UserSession.absolute_expires_at <= now)
-        )
+def ended(now: datetime, sliding: timedelta) -> ColumnElement[bool]:
+    """Sessions that can never be used again: expired, past their maximum, or idle too long."""
+    return (
+        (UserSession.expires_at <= now)
+        | (UserSession.absolute_expires_at <= now)
+        | (UserSession.last_seen_at <= now - sliding)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]

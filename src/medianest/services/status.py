@@ -9,7 +9,6 @@ The client is fetched from ``integrations`` at every poll, because the admin may
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.domain.errors import NotSignedIn
 from medianest.domain.events import Event
+from medianest.domain.json_input import load_json
 from medianest.integrations.base import (
     BadResponse,
     CredentialsRejected,
@@ -268,7 +268,7 @@ class StatusCoordinator:
 
     async def _apply_webhook(self, body: bytes | dict[str, Any]) -> str:
         try:
-            payload = json.loads(body) if isinstance(body, bytes) else body
+            payload = load_json(body) if isinstance(body, bytes) else body
         except ValueError:
             raise BadWebhook("the body is not valid JSON") from None
         try:

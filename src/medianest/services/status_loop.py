@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from medianest.domain.errors import first_line
 from medianest.domain.events import Event
 from medianest.observability.logging import get_logger
 from medianest.services.download_claims import worker_identity
@@ -125,5 +126,5 @@ class StatusLoop:
 
     def _loop_failed(self, exc: Exception) -> None:
         if not self._loop_failing:
-            log.warning("status loop failed; retrying", reason=str(exc).splitlines()[0][:200])
+            log.warning("status loop failed; retrying", reason=first_line(exc))
         self._loop_failing = True

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from medianest.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from medianest.domain.users import Actor, Role, Status, check_removal_of_admin, check_role_change
 from medianest.persistence.models import AuditEntry, User
-from medianest.services import audit, auth_watch, sessions
+from medianest.services import audit, auth_watch, runtime_settings, sessions
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,26 @@ async def _target(db: AsyncSession, actor: Actor, user_id: int) -> User:
     return await get_user(db, user_id)
 
 
+async def is_server_owner(db: AsyncSession, user: User) -> bool:
+    """The Plex server's owner (learned at their sign-in): always an admin, never suspended."""
+    if user.plex_id is None:
+        return False
+    owner = await runtime_settings.get_value(db, runtime_settings.SERVER_OWNER_PLEX_ID, None)
+    return owner is not None and str(owner) == str(user.plex_id)
+
+
+async def server_owner_id(db: AsyncSession) -> int | None:
+    owner = await runtime_settings.get_value(db, runtime_settings.SERVER_OWNER_PLEX_ID, None)
+    if owner is None:
+        return None
+    return await db.scalar(select(User.id).where(User.plex_id == owner))
+
+
+async def _refuse_for_owner(db: AsyncSession, user: User, what: str) -> None:
+    if await is_server_owner(db, user):
+        raise Conflict(f"{user.display_name} owns the Plex server and is always an admin: {what}.")
+
+
 async def approve(db: AsyncSession, actor: Actor, user_id: int) -> User:
     user = await _target(db, actor, user_id)
     if user.status != Status.PENDING:
@@ -109,6 +129,7 @@ async def change_role(db: AsyncSession, actor: Actor, user_id: int, new_role: st
     user = await _target(db, actor, user_id)
     if user.role == new_role:
         return user
+    await _refuse_for_owner(db, user, "their role cannot change")
     admins = await _active_admins(db) if user.status == Status.ACTIVE else 2
     check_role_change(
         actor_is_admin=actor.is_admin, target_role=user.role, new_role=new_role, admins_left=admins
@@ -134,6 +155,7 @@ async def set_suspended(db: AsyncSession, actor: Actor, user_id: int, suspended:
     if suspended:
         if user.id == actor.user_id:
             raise Conflict("You cannot suspend yourself.")
+        await _refuse_for_owner(db, user, "they cannot be suspended")
         check_removal_of_admin(
             target_role=user.role, target_status=user.status, active_admins=await _active_admins(db)
         )
@@ -174,6 +196,7 @@ async def delete_user(
     user = await _target(db, actor, user_id)
     if user.id == actor.user_id:
         raise Conflict("You cannot delete your own account while signed in with it.")
+    await _refuse_for_owner(db, user, "their account cannot be deleted")
     check_removal_of_admin(
         target_role=user.role, target_status=user.status, active_admins=await _active_admins(db)
     )

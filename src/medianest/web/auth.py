@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,6 +17,8 @@ from medianest.security.tokens import digest
 from medianest.services import api_tokens, sessions
 from medianest.services.auth_cache import Identity
 from medianest.web.deps import container_of
+from medianest.web.headers import request_header
+from medianest.web.partials import is_partial
 from medianest.web.problems import Problem, wants_problem_json
 from medianest.web.security import SESSION_COOKIE
 
@@ -54,7 +56,7 @@ def client_ip(request: Request) -> str:
 
 def _credential(request: Request) -> tuple[str, str] | None:
     """("bearer" or "session", secret) as this request presents it; None when it has none."""
-    auth = request.headers.get("authorization", "")
+    auth = request_header(request, "authorization")
     if auth[:7].lower() == "bearer ":
         return "bearer", auth[7:].strip()
     if token := request.cookies.get(SESSION_COOKIE):
@@ -100,6 +102,9 @@ async def viewer_of(request: Request) -> Viewer | None:
 
 
 def _next_path(request: Request) -> str:
+    if is_partial(request.headers):  # come back to the page, not to its fragment
+        page = urlsplit(request.headers.get("hx-current-url", ""))
+        return local_path(page.path + (f"?{page.query}" if page.query else "")) or "/"
     path = request.url.path
     return path + (f"?{request.url.query}" if request.url.query else "")
 
@@ -133,9 +138,8 @@ def safe_next(value: str | None) -> str:
 def install_auth_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def to_sign_in(request: Request, exc: SignInRequired) -> Response:
+        # htmx partials get HX-Redirect instead (PartialRedirectMiddleware)
         target = f"/signin?next={quote(exc.next_path, safe='')}"
-        if request.headers.get("hx-request"):
-            return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(PasswordChangeRequired)

@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids and access log, security headers, Prometheus metrics.
+"""ASGI middleware: request ids and access log, security and caching headers, Prometheus metrics.
 
 Pure ASGI (not BaseHTTPMiddleware) so streaming responses such as SSE pass straight through.
 """
@@ -15,7 +15,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.datastructures import MutableHeaders
 
-from medianest.observability.logging import get_logger
+from medianest.observability.access import log_request
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -25,7 +25,14 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-access_log = get_logger("medianest.access")
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control and bidi characters written as escapes, for one honest log line."""
+    return _UNPRINTABLE.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
 
 
 class RequestIdMiddleware:
@@ -50,17 +57,18 @@ class RequestIdMiddleware:
                 MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                access_log.info(
-                    "request",
-                    method=scope["method"],
-                    path=scope["path"],
-                    status=status_holder["status"],
-                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                )
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.reset_contextvars(**bound)
+            log_request(
+                scope["method"],
+                printable(scope["path"]),
+                status_holder["status"],
+                round((time.perf_counter() - started) * 1000, 1),
+                request_id,
+            )
 
 
 def content_security_policy() -> str:
@@ -78,6 +86,17 @@ def content_security_policy() -> str:
             "frame-ancestors 'none'",
         ]
     )
+
+
+def _personal(scope: Scope) -> bool:
+    """Whether the answer may be about the person asking (signed in, or a token), so no cache
+    (browser, proxy) may keep it; static files are the same for everyone."""
+    if str(scope.get("path", "")).startswith("/static/"):
+        return False
+    for name, value in scope["headers"]:
+        if name == b"authorization" or (name == b"cookie" and b"mn_session=" in value):
+            return True
+    return False
 
 
 class SecurityHeadersMiddleware:
@@ -100,12 +119,17 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        personal = _personal(scope)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
+                kind = headers.get("content-type", "")
+                if "cache-control" not in headers and (personal or "json" in kind):
+                    headers["cache-control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

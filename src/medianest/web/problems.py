@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from medianest.domain.errors import (
@@ -25,10 +27,11 @@ from medianest.domain.errors import (
 )
 from medianest.observability.logging import get_logger
 from medianest.services.docs_defaults import FAQ_SERVICE_DOWN, faq_anchor, faq_link
-from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
+from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send, printable
 
 log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
+OUT_OF_RANGE = re.compile(r"out of (?:\w+ )?range", re.IGNORECASE)
 JSON_PATHS = ("/api/", "/events", "/auth/plex/pin")  # paths that only ever answer JSON
 
 
@@ -167,6 +170,19 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
             Problem(422, summary, title="Invalid input", extra={"errors": errors}),
         )
 
+    @app.exception_handler(StatementError)
+    @app.exception_handler(OverflowError)
+    async def on_number_too_big(request: Request, exc: Exception) -> Response:
+        """A number within 64 bits can still be too big for its column (32-bit ids on
+        PostgreSQL): the database says so, and it is bad input like any other."""
+        cause = getattr(exc, "orig", None) or exc
+        if not isinstance(cause, OverflowError) and not OUT_OF_RANGE.search(str(cause)):
+            raise exc
+        log.info("number out of range for the database", path=printable(request.url.path))
+        if any(str(value).lstrip("-").isdigit() for value in request.path_params.values()):
+            return render(request, Problem(404, "There is nothing with that id."))
+        return render(request, Problem(422, "A number is out of range.", title="Invalid input"))
+
     app.add_middleware(CrashGuardMiddleware, render=render)
 
 
@@ -196,7 +212,7 @@ class CrashGuardMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            log.exception("unhandled error", path=scope.get("path"))
+            log.exception("unhandled error", path=printable(str(scope.get("path"))))
             if started:
                 raise
             request = Request(scope)

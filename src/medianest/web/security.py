@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from medianest.security.tokens import keyed_digest, new_token, same
+from medianest.web.headers import header
 from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "mn_session"
@@ -54,7 +55,7 @@ def cookie_flags(secure: bool) -> CookieFlags:
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    raw = b"; ".join(v for k, v in scope["headers"] if k == b"cookie").decode("latin-1")
+    raw = header(scope, "cookie")
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(raw)
@@ -107,8 +108,7 @@ class BrowserCsrfMiddleware:
         path: str = scope["path"]
         if path.startswith(EXEMPT_PREFIXES):
             return True
-        auth: bytes = dict(scope["headers"]).get(b"authorization", b"")
-        return auth[:7].lower() == b"bearer "
+        return header(scope, "authorization")[:7].lower() == "bearer "
 
     async def _verify(
         self, scope: Scope, receive: Receive, current: str, fresh: bool
@@ -116,11 +116,10 @@ class BrowserCsrfMiddleware:
         if fresh:
             return receive, False
         expected = csrf_token_for(self.secret_key, current)
-        headers = dict(scope["headers"])
-        sent = headers.get(CSRF_HEADER.encode(), b"").decode("latin-1")
+        sent = header(scope, CSRF_HEADER)
         if sent:
             return receive, same(sent, expected)
-        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        content_type = header(scope, "content-type").lower()
         if not content_type.startswith("application/x-www-form-urlencoded"):
             return receive, False
         body, replay = await _buffer(receive)

@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from medianest import __version__
+from medianest.web.devices import device_name
+from medianest.web.timefmt import when
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -49,5 +51,7 @@ def render(
 
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-    templates.env.globals.update(static_url=static_url, app_version=__version__)
+    templates.env.globals.update(
+        static_url=static_url, app_version=__version__, when=when, device_name=device_name
+    )
     return templates

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from medianest.domain.json_input import INT64_MAX
+
 from .models import MediaStatus
 
 __all__ = [
@@ -120,14 +122,11 @@ def _text(data: dict[str, Any], key: str, where: str = "") -> str | None:
 
 
 def _number(data: dict[str, Any], key: str, where: str) -> int | None:
-    value = data.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
     text = _text(data, key, where)
     if text is None:
         return None
-    if not text.strip().isdigit():
-        raise ValueError(f"{where}{key} is not a number")
+    if not text.strip().isdigit() or int(text) > INT64_MAX:
+        raise ValueError(f"{where}{key} is not a number an id can be")
     return int(text)
 
 

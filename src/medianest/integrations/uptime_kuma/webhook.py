@@ -13,12 +13,12 @@ strings) are unwrapped too, so the web layer can hand over whatever it received 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from medianest.domain.json_input import DbId, JsonTooDeep, load_json
 from medianest.integrations.uptime_kuma.models import (
     KumaModel,
     MonitorStatus,
@@ -39,7 +39,7 @@ class WebhookHeartbeat(KumaModel):
     ``duration`` is 1.23 only, ``retries`` and ``last_down_time`` (on UP) 2.x only.
     """
 
-    monitor_id: int = Field(alias="monitorID")
+    monitor_id: DbId = Field(alias="monitorID")
     status: MonitorStatus
     status_raw: RawStatus = None
     time: datetime
@@ -75,7 +75,7 @@ class WebhookHeartbeat(KumaModel):
 class WebhookMonitor(KumaModel):
     """The monitor's own settings (``monitor.toJSON``); only what a status card needs."""
 
-    id: int
+    id: DbId
     name: str
     description: str | None = None
     type: str | None = None
@@ -110,7 +110,9 @@ def _decoded(value: Any, what: str) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return json.loads(value)
+        return load_json(value)
+    except JsonTooDeep:
+        raise ValueError(f"'{what}' is nested too deeply") from None
     except ValueError:
         raise ValueError(f"'{what}' is text but not JSON") from None
 

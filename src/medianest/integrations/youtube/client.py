@@ -12,11 +12,16 @@ Every request yt-dlp makes, and every redirect hop, is checked by the URL guard 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from yt_dlp import YoutubeDL
+from yt_dlp.networking.exceptions import HTTPError
 from yt_dlp.utils import DownloadError, UnsupportedError
 
 from medianest.integrations.youtube.files import (
@@ -43,6 +48,8 @@ from medianest.observability.logging import get_logger
 log = get_logger(__name__)
 
 ProgressSink = Callable[[Progress], None]
+
+MAX_SOURCE_BYTES = 64 * 1024  # per listed entry kept for the download
 
 FORMATS = {
     "best": "bv*+ba/b",
@@ -83,7 +90,22 @@ def _smuggled_id(url: str | None) -> str | None:
     return str(value) if value else None
 
 
-def _entry(position: int, raw: dict[str, Any]) -> Entry:
+def _range_refused(exc: DownloadError) -> bool:
+    """Whether yt-dlp gave up on a ``416 Range Not Satisfiable`` (a resume past the end)."""
+    cause = exc.exc_info[1] if exc.exc_info else None
+    return isinstance(cause, HTTPError) and cause.status == 416
+
+
+def _replayable(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """The entry as yt-dlp's own ``--load-info-json`` keeps it (no run-time keys), when small
+    enough to store."""
+    clean = YoutubeDL.sanitize_info(dict(raw), remove_private_keys=True)
+    if not isinstance(clean, dict) or len(json.dumps(clean)) > MAX_SOURCE_BYTES:
+        return None
+    return clean
+
+
+def _entry(position: int, raw: dict[str, Any], source: dict[str, Any] | None = None) -> Entry:
     url = raw.get("url") if isinstance(raw.get("url"), str) else None
     video_id = raw.get("id") or _smuggled_id(url)
     return Entry(
@@ -93,6 +115,7 @@ def _entry(position: int, raw: dict[str, Any]) -> Entry:
         url=url,
         thumbnail=_thumbnail(raw),
         duration=raw.get("duration") if isinstance(raw.get("duration"), int | float) else None,
+        source=source,
     )
 
 
@@ -161,7 +184,7 @@ class YoutubeClient:
         webpage = str(info.get("webpage_url") or url)
         if info.get("_type") == "playlist":
             entries = [
-                _entry(n, e)
+                _entry(n, e, source=_replayable(e))
                 for n, e in enumerate(info.get("entries") or [], 1)
                 if isinstance(e, dict)
             ]
@@ -205,6 +228,35 @@ class YoutubeClient:
         return data
 
     # -- download ------------------------------------------------------------------------------
+
+    def _run(self, params: dict[str, Any], spec: DownloadSpec) -> None:
+        with GuardedYDL(params, self._guard) as ydl:
+            if spec.source is not None:  # listed already: no second fetch of the playlist
+                ydl.process_ie_result(copy.deepcopy(spec.source), download=True)
+            else:
+                ydl.extract_info(spec.url, download=True)
+
+    def _run_resuming(self, params: dict[str, Any], spec: DownloadSpec) -> None:
+        try:
+            self._run(params, spec)
+        except DownloadError as exc:
+            if not _range_refused(exc):
+                raise
+            # A part-file the host will not continue (complete already, or the file changed):
+            # yt-dlp's own fallback re-sends the Range, so start again from byte zero.
+            log.info("resume refused by the host, starting again", stem=spec.stem)
+            remove_partials(spec.folder, spec.stem)
+            self._run(params, spec)
+
+    def _run_any(self, params: dict[str, Any], spec: DownloadSpec) -> None:
+        try:
+            self._run_resuming(params, spec)
+        except DownloadError:
+            if spec.source is None:
+                raise
+            # The listed copy may have gone stale (format addresses that expire): list afresh.
+            log.info("listed entry failed, extracting the video again", stem=spec.stem)
+            self._run_resuming(params, dataclasses.replace(spec, source=None))
 
     def _download_params(self, spec: DownloadSpec) -> dict[str, Any]:
         folder = str(spec.folder).replace("%", "%%")
@@ -283,8 +335,7 @@ class YoutubeClient:
         }
         spec.folder.mkdir(parents=True, exist_ok=True)
         try:
-            with GuardedYDL(params, self._guard) as ydl:
-                ydl.extract_info(spec.url, download=True)
+            self._run_any(params, spec)
         except UserCancelled:
             remove_item_files(spec.folder, spec.stem)
             raise Cancelled(SERVICE, "The download was cancelled.") from None
@@ -292,6 +343,7 @@ class YoutubeClient:
             remove_partials(spec.folder, spec.stem)
             raise UnsafeFetch(SERVICE, str(exc.msg or exc)) from None
         except DownloadError as exc:
+            remove_partials(spec.folder, spec.stem)
             raise MediaUnavailable(SERVICE, _clean_error(exc)) from None
         if not seen.get("finished"):
             return DownloadResult("skipped", None, None, None, None)

@@ -18,8 +18,9 @@ extractor (``docs/protocols/yt-dlp.md#generic-extractor``, checked against yt-dl
 * ``GET /playlist/{pid}.html``: one ``<video>`` per entry. yt-dlp: playlist id = ``pid``, title =
   playlist title, entry ids ``{pid}-{n}`` and titles ``"<playlist title> (n)"`` (page title, not the
   video titles: tricky titles only reach clients through the RSS feed).
-* ``GET /thumb/{id}.jpg``: 320x180 JPEG. ``GET /r?to=<url>[&status=302]``: an open redirect, a test
-  tool for SSRF checks only. ``GET /__fake__/catalog``: JSON of videos, playlists and URLs (exempt
+* ``GET /thumb/{id}.jpg``: 320x180 JPEG. ``GET /r?to=<url>[&status=302]``: an open redirect, and
+  ``GET /hls/<name>.m3u8?to=<url>[&key=sample-aes|aes-128]``: an HLS playlist whose key and
+  segments are at another address; test tools for SSRF checks only. ``GET /__fake__/catalog``: JSON of videos, playlists and URLs (exempt
   from the fakekit faults). ``GET /``: a human index.
 
 Faults: fakekit ``Faults`` (down/slow/fail_next/garbage) for every route; per-video or global
@@ -51,6 +52,7 @@ from starlette.routing import Route
 from medianest.integrations.fakekit import ASGIApp, FaultMiddleware, Receive, Scope, Send
 from medianest.integrations.youtube.fake_media import AUDIO, HD, SD, Rendition
 from medianest.integrations.youtube.fake_pages import (
+    render_hls,
     render_playlist_page,
     render_rss,
     render_watch_page,
@@ -161,6 +163,17 @@ class _Routes:
             return PlainTextResponse("usage: /r?to=<url>[&status=301|302|303|307|308]", 400)
         return RedirectResponse(target, status_code=int(status))
 
+    async def hls(self, request: Request) -> Response:
+        """An HLS media playlist whose key and segments live at ``to`` (a test tool for SSRF
+        checks only); ``key`` picks the encryption line: ``sample-aes``, ``aes-128`` or none."""
+        target = request.query_params.get("to", "").rstrip("/")
+        if not target:
+            return PlainTextResponse("usage: /hls/<name>.m3u8?to=<url>[&key=sample-aes]", 400)
+        return Response(
+            render_hls(target, request.query_params.get("key", "")),
+            media_type="application/vnd.apple.mpegurl",
+        )
+
     async def index(self, request: Request) -> Response:
         rows = "".join(
             f'<li><a href="{html.escape(url)}">{html.escape(label)}</a></li>'
@@ -206,6 +219,7 @@ def create_app(state: MediaHostFakeState) -> ASGIApp:
             Route("/playlist/{playlist_id}.rss", routes.feed),
             Route("/playlist/{playlist_id}.html", routes.playlist_page),
             Route("/r", routes.redirect),
+            Route("/hls/{name}.m3u8", routes.hls),
             Route(CATALOG_PATH, routes.catalog),
         ]
     )

@@ -112,3 +112,23 @@ def render_playlist_page(state: MediaHostFakeState, base_url: str, playlist: Fak
             f"<article>\n  <h2>{html.escape(video.title)}</h2>\n{_video_element(urls)}\n</article>"
         )
     return _page(playlist.title, playlist.description, "\n".join(parts))
+
+
+HLS_KEY_METHODS = {"sample-aes": "SAMPLE-AES", "aes-128": "AES-128"}
+
+
+def render_hls(target: str, key: str) -> bytes:
+    """A two-segment VOD media playlist with its key (if any) and segments under ``target``.
+
+    ``SAMPLE-AES`` is a line yt-dlp's own HLS downloader cannot handle: unguarded, it hands the
+    whole download to ffmpeg, which then fetches the key and segments by itself."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:4", "#EXT-X-MEDIA-SEQUENCE:0"]
+    if key in HLS_KEY_METHODS:
+        lines.append(
+            f'#EXT-X-KEY:METHOD={HLS_KEY_METHODS[key]},URI="{target}/key.bin",'
+            "IV=0x00000000000000000000000000000001"
+        )
+    for number in range(2):
+        lines += ["#EXTINF:4.0,", f"{target}/segment{number}.ts"]
+    lines.append("#EXT-X-ENDLIST")
+    return ("\n".join(lines) + "\n").encode()

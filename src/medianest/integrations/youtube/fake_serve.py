@@ -23,7 +23,9 @@ _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
     """``(start, end_inclusive)``; ``None`` = serve everything; ``"unsatisfiable"`` = 416.
 
-    Malformed and multi-range headers are ignored (a full 200 answer is allowed by RFC 9110).
+    As video hosts answer: a start at or past the end is 416 (with ``bytes */<size>``, which a
+    resuming client needs to tell "complete" from "changed"); malformed, reversed and
+    multi-range headers are ignored (a full 200 answer is allowed by RFC 9110).
     """
     if not header:
         return None
@@ -37,10 +39,11 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
         length = int(last)
         return (max(0, size - length), size - 1) if length > 0 and size else "unsatisfiable"
     start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or (last and int(last) < start):
+    if last and int(last) < start:  # an invalid range is ignored, as hosts do (RFC 9110 14.2)
+        return None
+    if start >= size:
         return "unsatisfiable"
-    return start, end
+    return start, min(int(last), size - 1) if last else size - 1
 
 
 class MediaBody(Response):

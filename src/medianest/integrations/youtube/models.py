@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from medianest.integrations.base import IntegrationError, NotFound, Refused
 
@@ -41,6 +41,9 @@ class Entry:
     url: str | None = None
     thumbnail: str | None = None
     duration: float | None = None
+    # A playlist entry as yt-dlp listed it (JSON-ready): downloading from this copy needs no
+    # second fetch of the playlist page. None when too big to keep, or for a single video.
+    source: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class DownloadSpec:
     archive: Path
     position: int | None = None
     rate_limit_bps: int | None = None
+    source: dict[str, Any] | None = None  # the listed entry (see ``Entry.source``)
 
 
 @dataclass(frozen=True)

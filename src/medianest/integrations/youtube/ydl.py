@@ -6,6 +6,12 @@ media files, thumbnails): the URL is checked before sending. Redirects are check
 handler, whose redirect step is wrapped); the final URL of every response is checked again.
 A refusal aborts the run even with ``ignoreerrors`` (it is a ``DownloadCancelled``). The yt-dlp
 internals this depends on are listed in ``docs/protocols/yt-dlp.md#url-guard``.
+
+Only yt-dlp's own downloaders fetch through that path. Formats another program would fetch
+(ffmpeg for non-native HLS, RTMP, ...) are dropped before a format is chosen; any download
+(media, merged formats, subtitles) whose downloader is not native is refused; and an HLS
+playlist the native downloader would pass on to ffmpeg (``SAMPLE-AES`` keys, live streams, ...)
+is fetched here, through the guard, judged, then handed to the native downloader as data.
 """
 
 from __future__ import annotations
@@ -15,14 +21,29 @@ from collections.abc import Callable
 from typing import Any
 
 from yt_dlp import YoutubeDL
+from yt_dlp.downloader import get_suitable_downloader
+from yt_dlp.downloader.dash import DashSegmentsFD
+from yt_dlp.downloader.hls import HlsFD
+from yt_dlp.downloader.http import HttpFD
+from yt_dlp.networking import Request
 from yt_dlp.networking._urllib import RedirectHandler, UrllibRH
-from yt_dlp.utils import DownloadCancelled
+from yt_dlp.utils import DownloadCancelled, determine_protocol
 
 from medianest.observability.logging import get_logger
 
 log = get_logger(__name__)
 
 Guard = Callable[[str], object]
+
+# Protocols yt-dlp fetches itself (through ``urlopen``); anything else means another program.
+NATIVE_PROTOCOLS = frozenset(
+    {"http", "https", "m3u8_native", "http_dash_segments", "http_dash_segments_generator"}
+)
+NATIVE_DOWNLOADERS = (HttpFD, HlsFD, DashSegmentsFD)
+EXTERNAL = (
+    "This video is only offered as a stream that an external program (ffmpeg) would fetch, "
+    "outside MediaNest's address checks, so it is not downloaded."
+)
 
 
 class Refused(DownloadCancelled):  # type: ignore[misc]
@@ -116,3 +137,36 @@ class GuardedYDL(YoutubeDL):  # type: ignore[misc]
             response.close()
             raise Refused(problem)
         return response
+
+    def process_video_result(self, info_dict: dict[str, Any], download: bool = True) -> Any:
+        """Drops the formats another program would fetch before yt-dlp chooses one."""
+        formats = info_dict.get("formats")
+        if formats:
+            native = [f for f in formats if determine_protocol(f) in NATIVE_PROTOCOLS]
+            if not native:
+                raise Refused(EXTERNAL)
+            info_dict["formats"] = native
+        return super().process_video_result(info_dict, download)
+
+    def dl(
+        self, name: str, info: dict[str, Any], subtitle: bool = False, test: bool = False
+    ) -> Any:
+        """Every download (media, merged formats, subtitles) runs on a native downloader."""
+        downloader = get_suitable_downloader(info, self.params, to_stdout=(name == "-"))
+        if downloader not in NATIVE_DOWNLOADERS:
+            raise Refused(EXTERNAL)
+        if downloader is HlsFD and not info.get("hls_media_playlist_data"):
+            info = self._native_hls(info)
+        return super().dl(name, info, subtitle, test)
+
+    def _native_hls(self, info: dict[str, Any]) -> dict[str, Any]:
+        """The playlist, fetched through the guard; refused when yt-dlp would pass it to ffmpeg.
+        Handing it over as data also keeps AES-128 decryption (and its key fetch) native."""
+        request = Request(info["url"], headers=info.get("http_headers") or {})
+        with self.urlopen(request) as response:
+            final_url = str(response.url)
+            playlist = response.read().decode("utf-8", "ignore")
+        unplayable = bool(self.params.get("allow_unplayable_formats"))
+        if not HlsFD.can_download(playlist, info, unplayable):
+            raise Refused(EXTERNAL)
+        return {**info, "url": final_url, "hls_media_playlist_data": playlist}

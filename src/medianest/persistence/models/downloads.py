@@ -4,8 +4,10 @@ per video and the scheduler can take turns between people one video at a time)."
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Float,
@@ -46,6 +48,9 @@ class DownloadJob(Base):
     plex_collection_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
     plex_collection_title: Mapped[str | None] = mapped_column(String(500), nullable=True)
     plex_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Who is looking at Plex for this job right now ("<host>:<pid>:<instance>"), so recovery
+    # re-queues a Plex step only when its holder died, never while it runs.
+    plex_claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -81,5 +86,8 @@ class DownloadItem(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resumes: Mapped[int] = mapped_column(Integer, default=0)
+    # The playlist entry as listed when the job started (yt-dlp info, JSON), so each video is
+    # downloaded without fetching the playlist page again. Deferred: only the worker reads it.
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, deferred=True)
 
     job: Mapped[DownloadJob] = relationship(back_populates="items")

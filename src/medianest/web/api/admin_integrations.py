@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from medianest.domain.errors import DomainError
 from medianest.services.integration_fields import SERVICES
@@ -20,6 +20,8 @@ router = APIRouter(prefix="/api/v1/admin/integrations", tags=["admin"])
 
 class IntegrationIn(BaseModel):
     """New values by field name; a secret left out (or "") keeps the stored one."""
+
+    model_config = ConfigDict(extra="forbid")
 
     values: dict[str, str] = Field(default_factory=dict)
     clear: list[str] = Field(default_factory=list, description="Secret fields to clear.")
@@ -47,7 +49,9 @@ class TestOut(BaseModel):
         )
 
 
-def _submitted(service: str, body: IntegrationIn) -> Submitted:
+def _submitted(service: str, body: IntegrationIn, *, whole: bool) -> Submitted:
+    """``whole``: the body replaces every setting (PUT), so each plain field must be in it;
+    otherwise it changes only what it carries (PATCH). Secrets are write-only: left out, kept."""
     if service not in SERVICES:
         raise Problem(404, f"There is no integration called '{service[:40]}'.")
     spec = SERVICES[service]
@@ -55,7 +59,15 @@ def _submitted(service: str, body: IntegrationIn) -> Submitted:
     unknown = sorted(set(body.values) - names)
     if unknown:
         raise Problem(422, f"Unknown fields for {spec.title}: {', '.join(unknown)[:200]}.")
-    return Submitted(dict(body.values), frozenset(body.clear) & set(spec.secret_names))
+    missing = [f.name for f in spec.fields if not f.secret and f.name not in body.values]
+    if whole and missing:
+        raise Problem(
+            422,
+            f"PUT replaces all of {spec.title}'s settings; missing: {', '.join(missing)}. "
+            "Send every field, or PATCH to change some.",
+        )
+    clear = frozenset(body.clear) & set(spec.secret_names)
+    return Submitted(dict(body.values), clear, partial=not whole)
 
 
 async def _item(request: Request, service: str) -> dict[str, Any]:
@@ -83,15 +95,17 @@ async def get_integration(
 async def probe_integration(
     request: Request, service: str, body: IntegrationIn, viewer: Viewer = Depends(require_admin)
 ) -> TestOut:
-    submitted = _submitted(service, body)
+    submitted = _submitted(service, body, whole=False)
     try:
         return TestOut.of(await integration_settings(request).test(service, submitted))
     except DomainError as exc:
         raise Problem(422, exc.message) from None
 
 
-async def _save(request: Request, service: str, body: IntegrationIn, viewer: Viewer) -> Any:
-    submitted = _submitted(service, body)
+async def _save(
+    request: Request, service: str, body: IntegrationIn, viewer: Viewer, *, whole: bool
+) -> Any:
+    submitted = _submitted(service, body, whole=whole)
     try:
         await integration_settings(request).save(viewer.actor, service, submitted)
     except TestFailed as exc:
@@ -110,7 +124,17 @@ async def _save(request: Request, service: str, body: IntegrationIn, viewer: Vie
 async def put_integration(
     request: Request, service: str, body: IntegrationIn, viewer: Viewer = Depends(require_admin)
 ) -> dict[str, Any]:
-    result: dict[str, Any] = await _save(request, service, body, viewer)
+    """Replaces the settings: every plain field must be sent (secrets left out are kept)."""
+    result: dict[str, Any] = await _save(request, service, body, viewer, whole=True)
+    return result
+
+
+@router.patch("/{service}")
+async def patch_integration(
+    request: Request, service: str, body: IntegrationIn, viewer: Viewer = Depends(require_admin)
+) -> dict[str, Any]:
+    """Changes only the fields sent; the rest keep their values."""
+    result: dict[str, Any] = await _save(request, service, body, viewer, whole=False)
     return result
 
 
@@ -118,5 +142,6 @@ async def put_integration(
 async def post_integration(
     request: Request, service: str, body: IntegrationIn, viewer: Viewer = Depends(require_admin)
 ) -> dict[str, Any]:
-    result: dict[str, Any] = await _save(request, service, body, viewer)
+    """The same as PUT."""
+    result: dict[str, Any] = await _save(request, service, body, viewer, whole=True)
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from medianest.services.downloads import DownloadService
 from medianest.web.auth import Viewer, require_viewer
@@ -16,6 +16,8 @@ router = APIRouter(prefix="/api/v1", tags=["downloads"])
 
 
 class DownloadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     url: str = Field(max_length=2000, description="A YouTube video or playlist URL")
     quality: str = Field(default="best", description="best, 1080p, 720p, 480p or audio")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from medianest.domain.json_input import DbId
 from medianest.persistence.models import Notification
 from medianest.services import inbox, notifications
 from medianest.web.auth import Viewer, require_viewer
@@ -48,7 +49,26 @@ class InboxOut(BaseModel):
 
 
 class ReadIn(BaseModel):
-    ids: list[int] | None = Field(default=None, max_length=500, description="these notifications")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # exactly one of the two, as the validator below insists
+            "oneOf": [
+                {
+                    "required": ["ids"],
+                    "properties": {
+                        "ids": {"type": "array", "minItems": 1},
+                        "all": {"const": False},
+                    },
+                },
+                {
+                    "required": ["all"],
+                    "properties": {"all": {"const": True}, "ids": {"type": "null"}},
+                },
+            ]
+        },
+    )
+
+    ids: list[DbId] | None = Field(default=None, max_length=500, description="these notifications")
     all: bool = Field(default=False, description="or every unread notification")
 
     @model_validator(mode="after")

@@ -8,16 +8,16 @@ JSON template, where every value is a string.
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from medianest.domain.json_input import load_json
 from medianest.integrations.overseerr.webhook import parse_webhook
 from medianest.observability.logging import get_logger
 from medianest.security.tokens import same
 from medianest.web.auth import client_ip
 from medianest.web.deps import container_of
+from medianest.web.headers import request_header
 from medianest.web.problems import Problem
 from medianest.web.request_helpers import requests_service
 
@@ -34,7 +34,7 @@ class WebhookOut(BaseModel):
 @router.post("/overseerr", response_model=WebhookOut)
 async def overseerr_webhook(request: Request) -> WebhookOut:
     expected = container_of(request).integrations.overseerr_webhook_secret or ""
-    given = request.headers.get("authorization", "")
+    given = request_header(request, "authorization")
     if not expected or not same(given, expected):
         log.warning(
             "overseerr webhook refused",
@@ -46,7 +46,7 @@ async def overseerr_webhook(request: Request) -> WebhookOut:
     if len(body) > MAX_BODY:
         raise Problem(413, "The webhook body is too large.")
     try:
-        hook = parse_webhook(json.loads(body))
+        hook = parse_webhook(load_json(body))
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(400, f"Not an Overseerr webhook: {str(exc)[:200]}") from None
     updated = await requests_service(request).receive_webhook(hook)

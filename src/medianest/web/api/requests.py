@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from medianest.domain.requests import state_named
 from medianest.persistence.models import MediaRequest
@@ -66,6 +66,8 @@ class SearchOut(BaseModel):
 
 
 class RequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     media_type: Literal["movie", "tv"]
     tmdb_id: int = Field(ge=1, le=2**31 - 1)
     seasons: list[int] | Literal["all"] | None = Field(

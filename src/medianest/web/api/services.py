@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from medianest.services.status_sources import BadWebhook
 from medianest.services.status_view import Board, ServiceCard
 from medianest.web.auth import Viewer, require_viewer
+from medianest.web.headers import request_header
 from medianest.web.problems import Problem
 from medianest.web.status_deps import coordinator_of
 
@@ -89,7 +90,7 @@ async def services(request: Request, viewer: Viewer = Depends(require_viewer)) -
 
 async def _body(request: Request) -> bytes | dict[str, Any]:
     """Kuma's default JSON as bytes, or form-data whose one ``data`` field holds the JSON."""
-    content_type = request.headers.get("content-type", "").lower()
+    content_type = request_header(request, "content-type").lower()
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         form = await request.form()
         data = form.get("data")
@@ -104,7 +105,7 @@ async def _body(request: Request) -> bytes | dict[str, Any]:
 async def kuma_webhook(request: Request) -> WebhookOut:
     """Uptime Kuma's webhook notification, authenticated by the shared secret."""
     coordinator = coordinator_of(request)
-    authorization = request.headers.get("authorization")
+    authorization = request_header(request, "authorization") or None
     coordinator.authenticate(authorization)  # before reading the body of a stranger
     try:
         result = await coordinator.handle_webhook(authorization, await _body(request))

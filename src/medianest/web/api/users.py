@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from medianest.persistence.models import User
 from medianest.services import audit, users
 from medianest.web.auth import Viewer, require_admin, require_viewer
 from medianest.web.deps import container_of
+
+MAX_PAGE = 10_000
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 
@@ -69,7 +71,10 @@ async def get_user(
 
 @router.get("/users", response_model=list[UserOut])
 async def list_users(
-    request: Request, q: str = "", page: int = 1, viewer: Viewer = Depends(require_admin)
+    request: Request,
+    q: str = "",
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    viewer: Viewer = Depends(require_admin),
 ) -> list[UserOut]:
     async with container_of(request).sessions() as db:
         found = await users.search(db, viewer.actor, q=q[:120], page=max(1, page))
@@ -80,7 +85,7 @@ async def list_users(
 async def audit_log(
     request: Request,
     action: str | None = None,
-    page: int = 1,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     viewer: Viewer = Depends(require_admin),
 ) -> list[AuditOut]:
     async with container_of(request).sessions() as db:

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medianest.domain.errors import DomainError, NotFound
+from medianest.security.secretbox import DecryptionFailed
 from medianest.services import api_tokens, audit, sessions
 from medianest.web.auth import Viewer, page_context, require_viewer
 from medianest.web.deps import container_of
+from medianest.web.security import cookie_flags
 from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+# A new token's secret travels from the POST to the page it redirects to in a short-lived,
+# encrypted cookie that the page clears: shown once, and a reload creates nothing.
+NEW_TOKEN_COOKIE = "medianest_new_token"  # noqa: S105 - a cookie name
+NEW_TOKEN_SECONDS = 120
+
+
+def _new_token_from_cookie(request: Request, viewer: Viewer) -> api_tokens.NewToken | None:
+    sealed = request.cookies.get(NEW_TOKEN_COOKIE)
+    if not sealed:
+        return None
+    try:
+        held = json.loads(container_of(request).box.decrypt(sealed))
+    except (DecryptionFailed, ValueError):
+        return None
+    if held.get("user") != viewer.user.id or time.time() - held.get("at", 0) > NEW_TOKEN_SECONDS:
+        return None
+    return api_tokens.NewToken(int(held["id"]), str(held["name"]), str(held["secret"]))
 
 
 async def _page(
@@ -43,7 +65,13 @@ async def _page(
 
 @router.get("/account", response_class=HTMLResponse)
 async def account(request: Request, viewer: Viewer = Depends(require_viewer)) -> HTMLResponse:
-    return await _page(request, viewer)
+    new_token = _new_token_from_cookie(request, viewer)
+    response = await _page(request, viewer, new_token=new_token)
+    if NEW_TOKEN_COOKIE in request.cookies:
+        flags = cookie_flags(container_of(request).settings.secure_cookies)
+        response.delete_cookie(NEW_TOKEN_COOKIE, **flags)
+        response.headers["Cache-Control"] = "no-store"  # the secret is on this page once
+    return response
 
 
 @router.post("/account/sessions/{session_id}/revoke")
@@ -76,8 +104,14 @@ async def create_token(
             created = await api_tokens.create(db, viewer.actor, viewer.user.id, name)
     except DomainError as exc:
         return await _page(request, viewer, error=exc.message, status=422)
-    response = await _page(request, viewer, new_token=created, status=201)
-    response.headers["Cache-Control"] = "no-store"  # the secret is on this page once
+    held = {"user": viewer.user.id, "at": time.time(), **vars(created)}
+    response = RedirectResponse(f"/account?created={created.id}#tokens", status_code=303)
+    response.set_cookie(
+        NEW_TOKEN_COOKIE,
+        container_of(request).box.encrypt(json.dumps(held)),
+        max_age=NEW_TOKEN_SECONDS,
+        **cookie_flags(container_of(request).settings.secure_cookies),
+    )
     return response
 
 

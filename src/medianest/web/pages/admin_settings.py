@@ -6,14 +6,16 @@ wrong), stores what changed, audits it, and applies it at once.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from medianest.services.live_settings import LABELS, SettingsInvalid, bounds
 from medianest.web.api.admin_settings import live_of
 from medianest.web.auth import Viewer, page_context, require_admin
+from medianest.web.features import DEFAULT_WELCOME, welcome_html
 from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -97,3 +99,17 @@ async def branding_page(request: Request, viewer: Viewer = Depends(require_admin
 @router.post("/admin/branding", response_class=HTMLResponse)
 async def save_branding(request: Request, viewer: Viewer = Depends(require_admin)) -> Response:
     return await _save(request, viewer, "admin_branding.html", BRANDING, "/admin/branding")
+
+
+@router.post("/admin/branding/preview", response_class=HTMLResponse)
+async def branding_preview(
+    request: Request,
+    server_name: Annotated[str, Form(max_length=200)] = "",
+    welcome_text: Annotated[str, Form(max_length=4000)] = "",
+    viewer: Viewer = Depends(require_admin),
+) -> HTMLResponse:
+    """What the sign-in page would show with the values being typed (nothing is saved)."""
+    name = server_name.strip()[:80] or "MediaNest"
+    welcome = welcome_html(welcome_text[:2000], name) or Markup("<p>%s</p>") % DEFAULT_WELCOME
+    context = {"preview_name": name, "preview_html": welcome}
+    return render(request, "_branding_preview.html", context)

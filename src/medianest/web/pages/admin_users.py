@@ -7,8 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from medianest.domain.errors import DomainError
+from medianest.persistence.models import User
 from medianest.services import audit, users
 from medianest.web.api.admin_settings import live_of
 from medianest.web.auth import Viewer, page_context, require_admin
@@ -24,6 +26,32 @@ async def admin_home(viewer: Viewer = Depends(require_admin)) -> Response:
     return RedirectResponse("/admin/users", status_code=303)
 
 
+DONE_TEXT = {
+    "approve": "{name} is approved and can sign in now.",
+    "role": "{name} is now {article} {role}. Their sign-ins were ended, so the change applies now.",
+    "suspend": "{name} is suspended and was signed out everywhere.",
+    "reactivate": "{name} is active again and can sign in.",
+    "delete": "The account was deleted.",
+}
+
+
+async def _done_text(request: Request, db: AsyncSession) -> str | None:
+    """What the last action did, said in words (the redirect after it carries only ids)."""
+    action = request.query_params.get("done", "")
+    if action not in DONE_TEXT:
+        return None
+    user_id = request.query_params.get("user", "")
+    user = await db.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None and action != "delete":
+        return None
+    role = user.role if user else ""
+    return DONE_TEXT[action].format(
+        name=user.display_name if user else "",
+        role=role,
+        article="an" if role == "admin" else "a",
+    )
+
+
 async def _users_page(
     request: Request, viewer: Viewer, *, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
@@ -33,6 +61,8 @@ async def _users_page(
     async with container_of(request).sessions() as db:
         found = await users.search(db, viewer.actor, q=q, status=state, page=page)
         everyone = await users.search(db, viewer.actor, size=200)
+        owner_id = await users.server_owner_id(db)
+        done = None if error else await _done_text(request, db)
     approval = (await live_of(request).current()).new_users_need_approval
     context = page_context(
         request,
@@ -45,6 +75,9 @@ async def _users_page(
         error=error,
         everyone=everyone.users,
         approval_required=approval,
+        owner_id=owner_id,
+        done=done,
+        filtered=bool(q or state),
     )
     return render(request, "admin_users.html", context, status_code=status)
 
@@ -80,7 +113,7 @@ async def user_action(
                 return await _users_page(request, viewer, error="Unknown action.", status=404)
     except DomainError as exc:
         return await _users_page(request, viewer, error=exc.message, status=409)
-    return RedirectResponse("/admin/users", status_code=303)
+    return RedirectResponse(f"/admin/users?done={action}&user={user_id}", status_code=303)
 
 
 @router.post("/admin/approval-setting")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,12 +16,13 @@ from medianest.domain.errors import (
     NotFound,
     RateLimited,
 )
+from medianest.security.secretbox import DecryptionFailed
 from medianest.services import audit, sessions
 from medianest.services.plex_signin import PinOutcome, expiry_seconds
 from medianest.web.auth import Viewer, client_ip, page_context, require_viewer, safe_next, viewer_of
 from medianest.web.cookies import clear_session_cookie, set_session_cookie
 from medianest.web.deps import container_of
-from medianest.web.security import SESSION_COOKIE, browser_id
+from medianest.web.security import SESSION_COOKIE, browser_id, cookie_flags
 from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -122,12 +125,59 @@ async def _check(request: Request, pin_id: int) -> PinOutcome:
     )
 
 
+# A browser whose Plex account waits for approval keeps an encrypted note of who it is, so its
+# sign-in page can move on by itself once an admin approves (GET /auth/waiting).
+WAITING_COOKIE = "medianest_waiting"
+WAITING_SECONDS = 24 * 3600
+
+
+def _remember_waiting(request: Request, response: Response, outcome: PinOutcome) -> None:
+    if outcome.status != "pending" or outcome.user is None:
+        return
+    note = json.dumps({"user": outcome.user.id, "at": time.time()})
+    flags = cookie_flags(container_of(request).settings.secure_cookies)
+    box = container_of(request).box
+    response.set_cookie(WAITING_COOKIE, box.encrypt(note), max_age=WAITING_SECONDS, **flags)
+
+
+def _waiting_user(request: Request) -> int | None:
+    sealed = request.cookies.get(WAITING_COOKIE)
+    if not sealed:
+        return None
+    try:
+        note = json.loads(container_of(request).box.decrypt(sealed))
+    except (DecryptionFailed, ValueError):
+        return None
+    if time.time() - float(note.get("at", 0)) > WAITING_SECONDS:
+        return None
+    return int(note["user"])
+
+
 @router.get("/auth/plex/pin/{pin_id}")
 async def plex_pin_status(request: Request, pin_id: int, next: str = "/") -> JSONResponse:
     outcome = await _check(request, pin_id)
     response = JSONResponse(_outcome_body(outcome, next), headers={"Cache-Control": "no-store"})
     if outcome.token:
         set_session_cookie(request, response, outcome.token)
+    _remember_waiting(request, response, outcome)
+    return response
+
+
+@router.get("/auth/waiting")
+async def waiting_for_approval(request: Request, next: str = "/") -> JSONResponse:
+    user_id = _waiting_user(request)
+    if user_id is None:
+        outcome = PinOutcome("expired", "Sign in with Plex again.")
+    else:
+        outcome = await container_of(request).plex_signin.after_approval(
+            user_id, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        )
+    response = JSONResponse(_outcome_body(outcome, next), headers={"Cache-Control": "no-store"})
+    if outcome.token:
+        set_session_cookie(request, response, outcome.token)
+    if outcome.status != "pending":
+        flags = cookie_flags(container_of(request).settings.secure_cookies)
+        response.delete_cookie(WAITING_COOKIE, **flags)
     return response
 
 
@@ -142,12 +192,14 @@ async def plex_callback(request: Request, pin: int) -> Response:
         set_session_cookie(request, response, outcome.token)
         return response
     context = page_context(request, None, outcome=outcome, pin_id=pin)
-    return render(
+    page = render(
         request,
         "signin_status.html",
         context,
         status_code=403 if outcome.status == "no_access" else 200,
     )
+    _remember_waiting(request, page, outcome)
+    return page
 
 
 @router.post("/signout")

@@ -70,6 +70,7 @@ async def _page(
         quality=quality,
         qualities=list(Quality),
         hosts=hosts,
+        samples=container_of(request).settings.demo_sample_urls,
         notice=request.query_params.get("done"),
         help_anchor=FAQ_RATE_LIMIT if status == 429 else FAQ_DOWNLOAD_FAILED,
         **HELPERS,

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from medianest.domain.errors import ServiceDown
 from medianest.domain.library import GRID_PAGE_SIZE, SORTS, Paging, sort_option
@@ -138,16 +139,23 @@ async def _section_listing(
         return unavailable(request, viewer, exc, "Library")
     base = f"/library/sections/{section.value.id}"
     degraded: list[Degraded | None] = [section.degraded]
+    version = None
     try:
         found = await library.browse(section.value, query)
-        page, degraded = found.value, [*degraded, found.degraded]
+        page, degraded, version = found.value, [*degraded, found.degraded], found.version
     except ServiceDown as exc:
         page = ItemPage(items=[], total=0, start=query.paging.start)
         degraded.append(Degraded(exc.message, None, stale=False))
     links = more_links(base, f"{base}/cards", query, page)
+    links["clear_filters_url"] = base if query.genre or query.year else None
+
+    def cards() -> bytes:  # the posters hold nothing of the viewer: one rendering serves all
+        template = request.app.state.templates.get_template("_library_cards.html")
+        return str(template.render(lib=LINKS, page=page, **links)).encode()
+
+    cards_html = library.rendered.render(version, ("cards", base, query), cards)
     if fragment:
-        context = page_context(request, viewer, lib=LINKS, page=page, **links)
-        return render(request, "_library_cards.html", context)
+        return HTMLResponse(cards_html)
     return library_page(
         request,
         viewer,
@@ -160,6 +168,7 @@ async def _section_listing(
         sorts=SORTS,
         genres=await library.genres(section.value),
         base_url=base,
+        cards_html=Markup(cards_html.decode()),  # noqa: S704 - rendered by the autoescaping template
         **links,
     )
 

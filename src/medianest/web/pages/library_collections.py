@@ -56,6 +56,7 @@ async def _collection(
     view, items = found.value
     base = f"/library/collections/{view.collection.rating_key}"
     links = more_links(base, f"{base}/cards", query, items)
+    links["wide_cards"] = view.by_medianest  # downloaded videos: landscape thumbnails
     if fragment:
         context = page_context(request, viewer, lib=LINKS, page=items, **links)
         return render(request, "_library_cards.html", context)

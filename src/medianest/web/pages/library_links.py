@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from medianest.domain.library import IMAGE_SIZES, format_duration
 from medianest.integrations.plex.models import ItemType, MediaItem
@@ -18,10 +19,15 @@ _TYPE_WORDS = {
 }
 
 
+@lru_cache(maxsize=8192)
+def _quoted(path: str) -> str:
+    return quote_plus(path)  # as urlencode writes it; a poster is asked for in several sizes
+
+
 def image_url(path: str | None, width: int, height: int) -> str | None:
     if not path:
         return None
-    return f"{IMAGE_ROUTE}?{urlencode({'path': path, 'w': width, 'h': height})}"
+    return f"{IMAGE_ROUTE}?path={_quoted(path)}&w={int(width)}&h={int(height)}"
 
 
 class Links:
@@ -48,6 +54,18 @@ class Links:
     def still(path: str | None) -> str | None:
         width, height = IMAGE_SIZES["still"][0]
         return image_url(path, width, height)
+
+    @staticmethod
+    def still_srcset(path: str | None) -> str:
+        if not path:
+            return ""
+        urls = ((image_url(path, w, h), w) for w, h in IMAGE_SIZES["still"])
+        return ", ".join(f"{url} {w}w" for url, w in urls if url)
+
+    @staticmethod
+    def is_wide(item: MediaItem) -> bool:
+        """Episodes, clips and trailers have landscape pictures: their cards keep that shape."""
+        return item.type in {ItemType.EPISODE, ItemType.CLIP, ItemType.TRAILER}
 
     @staticmethod
     def duration(ms: int | None) -> str | None:

@@ -1,4 +1,5 @@
-// MediaNest page behaviour: theme toggle, live-connection indicator, toasts.
+// MediaNest page behaviour: theme toggle, live-connection indicator, toasts, times in the
+// viewer's zone, menus that close with Escape, focus on the message a form answered with.
 (function () {
   "use strict";
 
@@ -23,11 +24,80 @@
     box.appendChild(item);
     setTimeout(function () { item.remove(); }, 6000);
   }
-  window.MediaNest = { toast: toast };
+
+  // The one time formatter: relative when recent ("3 min ago"), else a local date and time;
+  // the full local time on hover. The server's text (UTC) stays when JavaScript is off.
+  var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat([], { numeric: "auto" }) : null;
+  var STEPS = [[60, "second", 1], [3600, "minute", 60], [86400, "hour", 3600], [604800, "day", 86400]];
+
+  function describe(when, now) {
+    var seconds = (when.getTime() - now.getTime()) / 1000;
+    var size = Math.abs(seconds);
+    if (relative && size < 604800) {
+      if (size < 45) { return seconds <= 0 ? "just now" : "in a moment"; }
+      for (var i = 1; i < STEPS.length; i++) {
+        if (size < STEPS[i][0]) { return relative.format(Math.round(seconds / STEPS[i][2]), STEPS[i][1]); }
+      }
+    }
+    var sameYear = when.getFullYear() === now.getFullYear();
+    var options = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+    if (!sameYear) { options.year = "numeric"; }
+    return when.toLocaleString([], options);
+  }
+
+  function localize(root) {
+    var now = new Date();
+    (root || document).querySelectorAll("time[data-local][datetime]").forEach(function (item) {
+      var when = new Date(item.getAttribute("datetime"));
+      if (isNaN(when.getTime())) { return; }
+      item.textContent = describe(when, now);
+      item.title = when.toLocaleString([], { dateStyle: "full", timeStyle: "long" });
+    });
+  }
+
+  function focusAnswer() {
+    var target = document.querySelector("[data-autofocus]");
+    if (!target) { return; }
+    if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+  }
+
+  function copyButton(button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) { return; }
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      button.textContent = "Copied";
+    }, function () { button.textContent = "Select and copy by hand"; });
+  }
+
+  function closeMenus(except) {
+    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+      if (menu !== except) { menu.open = false; }
+    });
+  }
+
+  window.MediaNest = { toast: toast, localize: localize };
 
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.getElementById("theme-toggle");
     if (button) { button.addEventListener("click", toggleTheme); }
+    localize(document);
+    focusAnswer();
+  });
+  document.addEventListener("htmx:afterSwap", function (event) { localize(event.detail && event.detail.target); });
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest && event.target.closest("[data-copy]");
+    if (copy) { copyButton(copy); }
+    closeMenus(event.target.closest && event.target.closest("details.user-menu"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var open = document.querySelector("details.user-menu[open], details.row-confirm[open]");
+    if (!open) { return; }
+    open.open = false;
+    var summary = open.querySelector("summary");
+    if (summary) { summary.focus(); }
   });
   // Live updates: the browser's own reconnect sends Last-Event-ID; when htmx opens a new
   // EventSource instead, the id of the last event goes along as ?last_event_id= so the server
@@ -61,7 +131,6 @@
   }
   if (window.htmx) { window.htmx.createEventSource = openEvents; }
 
-  document.body && document.body.addEventListener("htmx:sseOpen", function () { setLive("open"); });
   document.addEventListener("htmx:sseOpen", function () { setLive("open"); });
   document.addEventListener("htmx:sseError", function () { setLive("error"); });
   document.addEventListener("htmx:sseClose", function () { setLive("closed"); });

@@ -1,27 +1,13 @@
-// Dashboard and inbox: service details in a <dialog>, times in the viewer's own zone, and live
+// Dashboard: service details in a <dialog> (app.js writes the times), and live
 // status changes: a service.status event carries its card, swapped in place (the board is only
 // fetched again when the event has no card, e.g. a service appeared or went away).
 (function () {
   "use strict";
 
-  function localize(root) {
-    var items = (root || document).querySelectorAll("time[data-local][datetime]");
-    items.forEach(function (item) {
-      var when = new Date(item.getAttribute("datetime"));
-      if (isNaN(when.getTime())) { return; }
-      var today = new Date().toDateString() === when.toDateString();
-      var options = today ? { hour: "2-digit", minute: "2-digit" }
-        : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
-      item.textContent = when.toLocaleString([], options);
-      item.title = when.toString();
-    });
-  }
-
   function dialog() { return document.getElementById("service-dialog"); }
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
-    localize(target);
     var box = dialog();
     if (target && target.id === "service-detail" && box && !box.open) { box.showModal(); }
   });
@@ -57,7 +43,7 @@
     if (!fresh || !fresh.classList.contains("service-card")) { return false; }
     card.replaceWith(fresh);
     if (window.htmx) { window.htmx.process(fresh); }
-    localize(fresh);
+    if (window.MediaNest) { window.MediaNest.localize(fresh); }  // the one time formatter
     markQuickLinks(payload.id, payload.status);
     return true;
   }
@@ -74,6 +60,4 @@
     var box = dialog();
     if (box && event.target === box) { box.close(); }  // a click on the backdrop
   });
-
-  document.addEventListener("DOMContentLoaded", function () { localize(document); });
 })();

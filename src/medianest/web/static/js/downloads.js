@@ -56,6 +56,14 @@
     if (overall) { overall.value = data.totals.percent; overall.textContent = data.totals.percent + "%"; }
     setText(card, "summary", summaryText(data.totals));
     var item = data.item;
+    // A video is moving: the job is downloading even if its own state event has not come yet.
+    if (item && item.state === "downloading" && card.getAttribute("data-state") === "queued") {
+      card.setAttribute("data-state", "downloading");
+      var badge = setText(card, "state", "Downloading");
+      if (badge) { badge.className = "badge dl-state dl-state-downloading"; }
+      var wait = card.querySelector(".dl-wait");
+      if (wait) { wait.remove(); }
+    }
     var row = item && document.getElementById("dl-item-" + item.id);
     if (!row) { return; }
     row.setAttribute("data-state", item.state);

@@ -11,7 +11,16 @@
     box.textContent = text;
   }
 
-  function poll(pinId, next, popup) {
+  // Navigates only to a page of this site, whatever the answer holds.
+  function localTarget(value) {
+    try {
+      var target = new URL(value || "/", window.location.origin);
+      if (target.origin === window.location.origin) { return target.pathname + target.search + target.hash; }
+    } catch (e) { /* not a URL: fall through */ }
+    return "/";
+  }
+
+  function poll(pinId, next, popup, closedPolls) {
     var url = "/auth/plex/pin/" + encodeURIComponent(pinId) + "?next=" + encodeURIComponent(next || "/");
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
@@ -19,22 +28,46 @@
         var body = res.body || {};
         if (body.status === "signed_in") {
           if (popup && !popup.closed) { popup.close(); }
-          window.location.assign(body.redirect || "/");
+          window.location.assign(localTarget(body.redirect));
           return;
         }
         if (body.status === "waiting") {
+          // Plex's page closes itself after approving: give the approval two more polls to arrive.
+          if (popup && popup.closed && (closedPolls = (closedPolls || 0) + 1) > 2) {
+            show("The Plex window was closed before you approved MediaNest. Press “Sign in with Plex” to try again.", "warning");
+            return;
+          }
           if (body.message) { show(body.message, "info"); }
-          setTimeout(function () { poll(pinId, next, popup); }, Math.max(1, body.retry_after || 1) * 1000);
+          setTimeout(function () { poll(pinId, next, popup, closedPolls); }, Math.max(1, body.retry_after || 1) * 1000);
           return;
         }
         if (popup && !popup.closed) { popup.close(); }
         var level = body.status === "pending" ? "info" : "error";
-        show(body.message || body.detail || "Sign-in did not finish. Please try again.", level);
+        var text = body.message || body.detail || "Sign-in did not finish. Please try again.";
+        if (body.status === "pending") { text += " This page continues by itself once you are approved."; }
+        show(text, level);
+        if (body.status === "pending") { awaitApproval(next); }
       })
       .catch(function () {
         show("Lost contact with MediaNest; retrying…", "warning");
         setTimeout(function () { poll(pinId, next, popup); }, 3000);
       });
+  }
+
+  // Waiting for an admin's approval: this page moves on by itself once it is given.
+  function awaitApproval(next) {
+    var url = "/auth/waiting?next=" + encodeURIComponent(next || "/");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (body.status === "signed_in") { window.location.assign(localTarget(body.redirect)); return; }
+        if (body.status === "pending") {
+          setTimeout(function () { awaitApproval(next); }, Math.max(2, body.retry_after || 5) * 1000);
+          return;
+        }
+        show(body.message || "Sign-in did not finish. Please try again.", "error");
+      })
+      .catch(function () { setTimeout(function () { awaitApproval(next); }, 10000); });
   }
 
   function start(event) {
@@ -74,5 +107,6 @@
     if (link) { link.addEventListener("click", start); }
     var waiting = document.querySelector("[data-pin]");
     if (waiting) { poll(waiting.getAttribute("data-pin"), "/", null); }
+    if (document.querySelector("[data-awaiting-approval]")) { awaitApproval("/"); }
   });
 })();

@@ -1,7 +1,7 @@
 """service status rollups per hour and day; newest history row and Kuma's own uptime per service
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-07
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import medianest.persistence.types
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
