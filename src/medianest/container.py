@@ -34,6 +34,7 @@ from medianest.services.docs_hub import DocsHub
 from medianest.services.download_setup import build_downloads
 from medianest.services.downloads import DownloadService
 from medianest.services.integration_fields import SERVICES, configured, env_value
+from medianest.services.integration_health import HealthBook
 from medianest.services.integration_live import LiveTargets
 from medianest.services.integration_probe import build_client
 from medianest.services.integration_settings import (
@@ -279,6 +280,7 @@ async def build_container(settings: Settings) -> Container:
             container.status,
             container.downloads,
             container.library_cache,
+            HealthBook(sessions),
         ),
     )
     container.close_later(container.integration_settings)

@@ -88,3 +88,28 @@ def test_dashboard_and_inbox_live(settings: Settings, kuma: KumaRig, page: Page)
         expect(page.locator("#bell .bell-count")).to_have_count(0)
         screenshot(page, "inbox-desktop")
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_kuma_notices_read_well_at_both_widths_and_themes(
+    settings: Settings, kuma: KumaRig, page: Page
+) -> None:
+    slug = "medianest"
+    kuma.state.add_maintenance(
+        slug, "Disk swap", "Replacing **disk 2** tonight; see the list:\n\n- Plex\n- Backups"
+    )
+    with running_app(settings) as server:
+        app = app_of(server)
+        loop = app.state.container.runtime.loop
+        poll = asyncio.run_coroutine_threadsafe(coordinator(app).poll_once(), loop)
+        assert poll.result(timeout=30).ok
+        sign_in_as_admin(page, server.url)
+        page.goto(server.url + "/")
+        maintenance = page.locator(".maintenance")
+        expect(maintenance).to_contain_text("Maintenance: Disk swap")
+        expect(maintenance.locator("strong", has_text="disk 2")).to_be_visible()
+        for theme in ("dark", "light"):
+            for width in (1280, 375):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+                screenshot(page, f"dashboard-notices-{width}-{theme}")
+        page.set_viewport_size({"width": 1280, "height": 800})

@@ -17,7 +17,7 @@ from medianest.integrations.base import (
     CredentialsRejected,
     HttpPolicy,
     IntegrationError,
-    NotFound,
+    Misconfigured,
     Unavailable,
 )
 from medianest.integrations.fakekit import FakeServer
@@ -292,15 +292,20 @@ async def test_connection_raises_the_typed_error() -> None:
             await client.test_connection()
 
 
-async def test_unknown_slug_on_v2_is_not_found() -> None:
+async def test_unknown_slug_on_v2_is_misconfigured() -> None:
     client, _ = make(small(V2), slug="nope", api_key=None)
     async with client:
-        with pytest.raises(NotFound, match="there is no status page 'nope'"):
+        with pytest.raises(Misconfigured, match="there is no status page 'nope'") as raised:
             await client.status_page()
+        assert raised.value.code == "no_page"
         assert await client.heartbeats() == {}  # 2.x answers an empty list here
-        with pytest.raises(NotFound):
+        with pytest.raises(Misconfigured):
             await client.test_connection()
-    assert client.availability.healthy  # Kuma answered; only the slug is wrong
+    # Kuma answered, but the dashboard cannot work with this slug: not healthy.
+    assert not client.availability.healthy
+    assert client.availability.misconfigured
+    assert client.availability.unavailable_since is None
+    assert client.availability.last_error == "there is no status page 'nope'"
 
 
 def test_needs_a_slug_or_a_key() -> None:
@@ -324,7 +329,7 @@ async def test_garbage_is_a_bad_response(call: Callable[[UptimeKumaClient], Any]
     state.faults.garbage = True
     client, _ = make(state)
     async with client:
-        with pytest.raises(BadResponse):
+        with pytest.raises((BadResponse, Misconfigured)):
             await call(client)
     assert not client.availability.healthy
 
@@ -396,15 +401,15 @@ async def test_unknown_status_codes_are_tolerated() -> None:
 @pytest.mark.parametrize(
     ("response", "error", "match"),
     [
-        ((404, "Cannot GET", "text/html"), NotFound, "is this Uptime Kuma"),
+        ((404, "Cannot GET", "text/html"), Misconfigured, "is this Uptime Kuma"),
         (
             (403, '{"status":"fail","msg":"Forbidden page"}', "application/json"),
             IntegrationError,
             "Forbidden page",
         ),
-        ((302, "", "text/html"), BadResponse, "redirect"),
-        ((200, "<html>login</html>", "text/html"), BadResponse, "not JSON"),
-        ((200, '{"config": {}}', "application/json"), BadResponse, "unexpected shape"),
+        ((302, "", "text/html"), Misconfigured, "redirect"),
+        ((200, "<html>login</html>", "text/html"), Misconfigured, "is this Uptime Kuma"),
+        ((200, '{"config": {}}', "application/json"), Misconfigured, "not an Uptime Kuma"),
     ],
 )
 async def test_status_page_odd_answers(
@@ -425,7 +430,7 @@ async def test_unknown_slug_capture_of_v2_is_not_found() -> None:
         BASE, slug="gone", api_key=None, transport=canned(status, body), policy=FAST
     )
     async with client:
-        with pytest.raises(NotFound, match="'gone'"):
+        with pytest.raises(Misconfigured, match="'gone'"):
             await client.status_page()
 
 

@@ -8,8 +8,8 @@ database. A record's status holds from its time until the next record, but never
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 
@@ -144,3 +144,73 @@ def notice_due(
 def first_notice_state(current: Health) -> str:
     """A service seen for the first time sends nothing: it starts as already announced."""
     return "down" if current == Health.DOWN else "up"
+
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def bucket_start(moment: datetime, size: timedelta) -> datetime:
+    """The start of the ``size``-long bucket (hour or day, aligned to UTC) holding ``moment``."""
+    return moment - (moment - EPOCH) % size
+
+
+def split_span(start: datetime, end: datetime, size: timedelta) -> list[tuple[datetime, float]]:
+    """``[start, end)`` cut at bucket edges: (bucket start, seconds inside it), oldest first."""
+    pieces: list[tuple[datetime, float]] = []
+    cursor = start
+    while cursor < end:
+        bucket = bucket_start(cursor, size)
+        piece_end = min(end, bucket + size)
+        pieces.append((bucket, (piece_end - cursor).total_seconds()))
+        cursor = piece_end
+    return pieces
+
+
+@dataclass
+class Tally:
+    """Seconds per status (and pings) over some stretch of time: a rollup, or a sum of them."""
+
+    seconds: dict[Health, float] = field(default_factory=dict)
+    ping_sum: float = 0.0
+    ping_count: int = 0
+
+    def add(self, status: Health, seconds: float) -> None:
+        if seconds > 0:
+            self.seconds[status] = self.seconds.get(status, 0.0) + seconds
+
+    def copy(self) -> Tally:
+        return Tally(dict(self.seconds), self.ping_sum, self.ping_count)
+
+    def merge(self, other: Tally, share: float = 1.0) -> None:
+        """Adds ``share`` (0..1) of another tally's time, e.g. the part of a bucket in a window."""
+        for status, seconds in other.seconds.items():
+            self.add(status, seconds * share)
+        self.ping_sum += other.ping_sum
+        self.ping_count += other.ping_count
+
+    @property
+    def uptime(self) -> float | None:
+        """The same rule as :func:`uptime`: up time among up + down time; None without data."""
+        up = sum(self.seconds.get(s, 0.0) for s in COUNTS_UP)
+        down = sum(self.seconds.get(s, 0.0) for s in COUNTS_DOWN)
+        return None if up + down <= 0 else up / (up + down)
+
+    @property
+    def worst(self) -> Health:
+        return next((s for s in SEVERITY if self.seconds.get(s, 0.0) > 0), Health.UNKNOWN)
+
+    @property
+    def average_ping(self) -> float | None:
+        return self.ping_sum / self.ping_count if self.ping_count else None
+
+
+def tail_span(
+    last: Record | None, now: datetime, hold: timedelta
+) -> tuple[datetime, datetime, Health] | None:
+    """The still-open span of the newest record: it holds until now, at most ``hold``."""
+    if last is None:
+        return None
+    end = min(now, last.at + hold)
+    return (last.at, end, last.status) if end > last.at else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -41,11 +41,14 @@ def with_query(path: str, params: Mapping[str, object] | None) -> str:
 class IntegrationError(Exception):
     """Base of every error a client raises; ``service`` names the service for messages."""
 
-    def __init__(self, service: str, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, service: str, message: str, *, status: int | None = None, code: str | None = None
+    ) -> None:
         super().__init__(f"{service}: {message}")
         self.service = service
         self.message = message
         self.status = status
+        self.code = code  # a client's own name for what went wrong, for notices
 
 
 class Unavailable(IntegrationError):
@@ -58,6 +61,10 @@ class CredentialsRejected(IntegrationError):
 
 class NotFound(IntegrationError):
     """The service says the thing asked for does not exist."""
+
+
+class Misconfigured(IntegrationError):
+    """It answers, but what the features need is not there: a wrong address, page or library."""
 
 
 class BadResponse(IntegrationError):
@@ -104,36 +111,78 @@ class CircuitBreaker:
 
 @dataclass
 class Availability:
-    """What an operator wants to know about a service right now."""
+    """What an operator wants to know about a service right now.
+
+    ``listener`` (set by whoever shares this record, e.g. with other processes) is called after
+    every success and every change of state or reason; it decides what is worth passing on.
+    """
 
     last_success_at: datetime | None = None
     unavailable_since: datetime | None = None
     last_error: str | None = None
     credentials_rejected: bool = False
+    misconfigured: bool = False  # it answers, but not as the configured service should
+    listener: Callable[[Availability], None] | None = field(default=None, repr=False)
 
     @property
     def healthy(self) -> bool:
-        return self.unavailable_since is None and not self.credentials_rejected
+        return (
+            self.unavailable_since is None
+            and not self.credentials_rejected
+            and not self.misconfigured
+        )
+
+    def _state(self) -> tuple[object, ...]:
+        return (
+            self.unavailable_since,
+            self.last_error,
+            self.credentials_rejected,
+            self.misconfigured,
+        )
+
+    def _notify(self, before: tuple[object, ...] | None) -> None:
+        if self.listener is not None and (before is None or before != self._state()):
+            self.listener(self)
 
     def succeeded(self) -> bool:
-        """Records a success; True when the service just came back."""
+        """Records a call that did what the feature needs; True when the service just came back."""
         recovered = self.unavailable_since is not None
         self.last_success_at = datetime.now(UTC)
         self.unavailable_since = None
         self.last_error = None
         self.credentials_rejected = False
+        self.misconfigured = False
+        self._notify(None)
         return recovered
+
+    def answered(self) -> None:
+        """It answered (a refusal, a miss): reachable, but that proves nothing about the setup."""
+        if self.unavailable_since is not None:
+            before = self._state()
+            self.unavailable_since = None
+            if not (self.credentials_rejected or self.misconfigured):
+                self.last_error = None
+            self._notify(before)
 
     def failed(self, error: IntegrationError) -> bool:
         """Records a failure; True when the service just went away (so we log it once)."""
+        before = self._state()
         self.last_error = error.message
         if isinstance(error, CredentialsRejected):
             self.credentials_rejected = True
+            self.unavailable_since = None
+            self._notify(before)
             return False
-        if self.unavailable_since is None:
+        if isinstance(error, Misconfigured):
+            self.misconfigured = True
+            self.unavailable_since = None
+            self._notify(before)
+            return False
+        went = self.unavailable_since is None
+        if went:
             self.unavailable_since = datetime.now(UTC)
-            return True
-        return False
+        self._notify(before)
+        return went
 
 
 @dataclass
@@ -193,10 +242,14 @@ class ServiceHttp:
             await self._client.aclose()
             self._client = None
 
-    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def request(
+        self, method: str, path: str, *, vouches: bool = True, **kwargs: Any
+    ) -> httpx.Response:
         """Sends one request; returns any response below 500, raises :class:`Unavailable` else.
 
-        Callers turn 4xx answers into the service's meaning (``raise_for_auth`` helps).
+        Only a 2xx answer to a call that ``vouches`` for the setup (it used the credentials and
+        asked for what the features need) marks the service healthy; a 4xx answer only shows it
+        is reachable. Callers turn 4xx answers into the service's meaning.
         """
         if not self.breaker.allow():
             raise Unavailable(
@@ -221,15 +274,20 @@ class ServiceHttp:
                     self.service, f"answered {response.status_code}", status=response.status_code
                 )
                 continue
-            self._success()
+            self._success(vouches and response.status_code < 400)
             return response
         assert last is not None
         self._failure(last)
         raise last
 
-    def _success(self) -> None:
+    def _success(self, vouches: bool) -> None:
         self.breaker.record_success()
-        if self.availability.succeeded():
+        came_back = self.availability.unavailable_since is not None
+        if vouches:
+            self.availability.succeeded()
+        else:
+            self.availability.answered()
+        if came_back:
             log.info("service is back", service=self.service)
 
     def _failure(self, error: IntegrationError) -> None:
@@ -241,6 +299,13 @@ class ServiceHttp:
         self, response: httpx.Response, message: str = "the credentials were refused"
     ) -> CredentialsRejected:
         error = CredentialsRejected(self.service, message, status=response.status_code)
+        self.availability.failed(error)
+        return error
+
+    def misconfigured(
+        self, message: str, status: int | None = None, code: str | None = None
+    ) -> Misconfigured:
+        error = Misconfigured(self.service, message, status=status, code=code)
         self.availability.failed(error)
         return error
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -22,7 +23,9 @@ def alembic_config() -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """Read once per process: the migration files do not change while it runs."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
@@ -66,6 +67,7 @@ class EventBus(Protocol):
         ...
 
     async def ping(self) -> None: ...
+    async def round_trip(self) -> str: ...
     async def since(self, last_id: str) -> list[Event] | None:
         """The events after ``last_id``, oldest first; None when some of them are no longer kept
         (or the id was never given by this deployment)."""
@@ -100,6 +102,10 @@ class InProcessBus:
 
     async def ping(self) -> None:
         return None
+
+    async def round_trip(self) -> str:
+        """Proves events can travel: raises when they cannot; says which way they went."""
+        return "in-process"
 
     def observe(self, observer: Callable[[Event], None]) -> None:
         self._observers.append(observer)
@@ -177,6 +183,21 @@ class RedisBus(InProcessBus):
 
     async def ping(self) -> None:
         await self._redis.ping()
+
+    async def round_trip(self) -> str:
+        """An entry written to Redis and read back (on a probe stream next to the events), and
+        this process's listener still reading: what every live update relies on."""
+        if self._listener is None or self._listener.done() or not self._ready.is_set():
+            raise RuntimeError("this process is not listening to Redis")
+        token = uuid.uuid4().hex
+        probe = f"{self._key}:probe"
+        started = time.perf_counter()
+        entry = await self._redis.xadd(probe, {"token": token}, maxlen=10, approximate=True)
+        await self._redis.expire(probe, 60)
+        found: Any = await self._redis.xrange(probe, min=entry, max=entry)
+        if not found or _text(found[0][1].get(b"token", found[0][1].get("token", ""))) != token:
+            raise RuntimeError("Redis did not give back what was written")
+        return f"Redis, round trip {(time.perf_counter() - started) * 1000:.0f} ms"
 
     async def publish(self, event: Event) -> None:
         horizon = max(_now_ms() - self._replay_ms, 0)

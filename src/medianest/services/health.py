@@ -18,6 +18,7 @@ CHECK_TIMEOUT_S = 3.0
 class Readiness:
     checks: dict[str, str] = field(default_factory=dict)  # name -> "ok" or the reason it is not
     ok: bool = True
+    events: str | None = None  # how live updates travel, when they do
 
     def record(self, name: str, problem: str | None) -> None:
         self.checks[name] = problem or "ok"
@@ -46,12 +47,21 @@ async def _database(engine: AsyncEngine) -> str | None:
     return None
 
 
-async def _events(bus: EventBus) -> str | None:
+async def _redis(bus: EventBus) -> str | None:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
             await bus.ping()
     except Exception as exc:
         return f"redis unreachable: {_describe(exc)}"
+    return None
+
+
+async def _events(bus: EventBus, readiness: Readiness) -> str | None:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            readiness.events = await bus.round_trip()
+    except Exception as exc:
+        return f"live updates cannot travel: {_describe(exc)}"
     return None
 
 
@@ -61,5 +71,6 @@ async def check_readiness(
     readiness = Readiness()
     readiness.record("database", await _database(engine))
     if redis_configured:
-        readiness.record("redis", await _events(bus))
+        readiness.record("redis", await _redis(bus))
+    readiness.record("events", await _events(bus, readiness))
     return readiness

@@ -18,6 +18,7 @@ from medianest.integrations.base import ServiceClient
 from medianest.integrations.overseerr.client import OverseerrClient
 from medianest.integrations.plex.client import PlexServerClient
 from medianest.integrations.uptime_kuma.client import UptimeKumaClient
+from medianest.services.integration_health import HealthBook
 from medianest.services.integration_probe import build_client
 from medianest.services.integrations import Integrations
 from medianest.services.library_cache import LibraryCache
@@ -44,6 +45,7 @@ class LiveTargets:
     status: StatusCoordinator | None = None
     downloads: Any = None  # DownloadService (its config carries the Plex library id)
     library_cache: LibraryCache | None = None
+    health: HealthBook | None = None  # shares each client's health with the other processes
     _retiring: dict[asyncio.Task[None], ServiceClient] = field(default_factory=dict)
 
     async def apply(self, service: str, values: dict[str, str], *, rebuild: bool = True) -> None:
@@ -64,8 +66,13 @@ class LiveTargets:
             if self.status is not None:
                 secret = values.get("webhook_secret") or None
                 self.status.policy = dataclasses.replace(self.status.policy, webhook_secret=secret)
+                if rebuild:
+                    self.status.sign_of_life()  # use the new configuration at once
         elif service == "youtube":
             self._set_download_section(values.get("section") or None)
+        current = self.client(service)
+        if self.health is not None and current is not None:
+            self.health.watch(service, current)
 
     def client(self, service: str) -> ServiceClient | None:
         if service not in CLIENT_FIELDS:

@@ -15,6 +15,7 @@ from typing import Any
 from medianest.integrations.base import ServiceClient
 from medianest.observability.logging import REDACTED
 from medianest.services.integration_fields import ServiceSpec, Source, configured
+from medianest.services.integration_health import StoredHealth
 from medianest.services.integration_probe import Check
 from medianest.services.integration_store import Effective
 
@@ -24,6 +25,7 @@ class State(StrEnum):
     HEALTHY = "healthy"
     UNAVAILABLE = "unavailable"
     CREDENTIALS_REJECTED = "credentials_rejected"
+    MISCONFIGURED = "misconfigured"
     NOT_CHECKED = "not_checked"  # configured, no contact since this process started
 
 
@@ -32,6 +34,7 @@ STATE_LABELS = {
     State.HEALTHY: "Healthy",
     State.UNAVAILABLE: "Unavailable",
     State.CREDENTIALS_REJECTED: "Credentials rejected",
+    State.MISCONFIGURED: "Misconfigured",
     State.NOT_CHECKED: "Configured, not contacted yet",
 }
 
@@ -98,7 +101,9 @@ def view_of(
     client: ServiceClient | None,
     base_url: str,
     checks: tuple[Check, ...] = (),
+    stored: StoredHealth | None = None,
 ) -> ServiceView:
+    """``stored``: the health any process last recorded (the truth shared by all of them)."""
     fields = tuple(
         FieldView(
             f.name,
@@ -127,23 +132,23 @@ def view_of(
     if client is None or not configured(spec, current.values):
         return ServiceView(spec, fields, State.NOT_CONFIGURED, **common)
     seen = client.availability
-    if seen.credentials_rejected:
-        state = State.CREDENTIALS_REJECTED
-    elif seen.unavailable_since is not None:
-        state = State.UNAVAILABLE
-    elif seen.last_success_at is not None:
-        state = State.HEALTHY
-    else:
-        state = State.NOT_CHECKED
-    return ServiceView(
-        spec,
-        fields,
-        state,
-        last_success_at=seen.last_success_at,
-        unavailable_since=seen.unavailable_since,
-        last_error=seen.last_error,
-        **common,
-    )
+    if stored is not None:
+        return ServiceView(
+            spec,
+            fields,
+            State(stored.state),
+            last_success_at=_newest(stored.last_success_at, seen.last_success_at),
+            unavailable_since=stored.since if stored.state == State.UNAVAILABLE else None,
+            last_error=stored.last_error,
+            **common,
+        )
+    state = State.NOT_CHECKED  # no process has called it yet
+    return ServiceView(spec, fields, state, last_error=seen.last_error, **common)
+
+
+def _newest(*moments: datetime | None) -> datetime | None:
+    known = [m for m in moments if m is not None]
+    return max(known) if known else None
 
 
 def diagnostics(views: list[ServiceView], versions: dict[str, str | None]) -> dict[str, Any]:

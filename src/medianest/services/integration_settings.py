@@ -30,6 +30,7 @@ from medianest.realtime.bus import EventBus, Subscription
 from medianest.security.secretbox import SecretBox
 from medianest.services import audit
 from medianest.services.integration_fields import SERVICES, ServiceSpec, spec_of
+from medianest.services.integration_health import StoredHealth
 from medianest.services.integration_live import LiveTargets
 from medianest.services.integration_probe import (
     Probe,
@@ -104,13 +105,39 @@ class IntegrationSettings:
     async def views(self) -> list[ServiceView]:
         current = await self.effective_all()
         checks = tuple(await asyncio.to_thread(local_checks, self.download_root))
+        stored = await self.stored_health()
         result = []
         for key, spec in SERVICES.items():
             extra = checks if key == "youtube" else ()
-            result.append(
-                view_of(spec, current[key], self.live.client(key), self.settings.base_url, extra)
-            )
+            client = self.live.client(key)
+            base = self.settings.base_url
+            result.append(view_of(spec, current[key], client, base, extra, stored.get(key)))
         return result
+
+    async def health_summary(self) -> dict[str, str]:
+        """One line per remote service for ``/readyz``: its state, and why when not healthy."""
+        stored = await self.stored_health()
+        summary: dict[str, str] = {}
+        for key in SERVICES:
+            if key == "youtube":
+                continue
+            found = stored.get(key)
+            if self.live.client(key) is None:
+                summary[key] = "not configured"
+            elif found is None:
+                summary[key] = "not contacted yet"
+            elif found.state == "healthy" or not found.last_error:
+                summary[key] = found.state.replace("_", " ")
+            else:
+                summary[key] = f"{found.state.replace('_', ' ')}: {found.last_error}"
+        return summary
+
+    async def stored_health(self) -> dict[str, StoredHealth]:
+        """What every process has recorded about each remote service."""
+        if self.live.health is None:
+            return {}
+        await self.live.health.flush()  # this process's own news first
+        return await self.live.health.read_all([k for k in SERVICES if k != "youtube"])
 
     async def diagnostics_json(self) -> str:
         """The diagnostics file: versions, non-secret config, state, last errors."""
@@ -148,7 +175,10 @@ class IntegrationSettings:
         values = merge_form(
             spec, current, submitted.values, set(submitted.clear), partial=submitted.partial
         )
-        return await self._probe(spec, values)
+        probe = await self._probe(spec, values)
+        if probe.ok and service == "uptime_kuma" and self.live.status is not None:
+            await self.live.status.tell_poller()  # Kuma answers: no reason to wait out a back-off
+        return probe
 
     async def save(self, actor: Actor, service: str, submitted: Submitted) -> Probe:
         """Validates, re-tests (refusing on failure), stores, audits, applies, tells others."""

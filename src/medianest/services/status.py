@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from medianest.domain.errors import NotSignedIn
 from medianest.domain.events import Event
 from medianest.domain.json_input import load_json
-from medianest.integrations.base import IntegrationError
+from medianest.integrations.base import (
+    BadResponse,
+    CredentialsRejected,
+    IntegrationError,
+    Misconfigured,
+    NotFound,
+    Refused,
+)
+from medianest.integrations.uptime_kuma.client import NO_PAGE, NOT_KUMA
 from medianest.integrations.uptime_kuma.models import KumaSnapshot
 from medianest.integrations.uptime_kuma.webhook import parse_webhook
 from medianest.observability.logging import get_logger
@@ -32,6 +40,7 @@ from medianest.services import notifications, runtime_settings, service_notices,
 from medianest.services import status_sources as sources
 from medianest.services import status_view as view
 from medianest.services.integrations import Integrations
+from medianest.services.status_board import BoardCache
 from medianest.services.status_sources import BadWebhook
 from medianest.services.status_store import Applied
 
@@ -59,6 +68,20 @@ class StatusPolicy:
         return max(timedelta(minutes=5), timedelta(seconds=3 * self.poll_seconds))
 
 
+_NOT_LOOKED = object()  # the poller has not read the sign-of-life key yet
+
+
+def failure_kind(error: IntegrationError) -> str:
+    """What the notice names: not answering, no such page, key refused, not Uptime Kuma."""
+    if isinstance(error, CredentialsRejected):
+        return "key_refused"
+    if error.code in (NO_PAGE, NOT_KUMA):
+        return error.code
+    if isinstance(error, Misconfigured | BadResponse | Refused | NotFound):
+        return "bad_answer"
+    return "unreachable"
+
+
 @dataclass(frozen=True)
 class PollResult:
     ok: bool
@@ -73,9 +96,18 @@ class StatusCoordinator:
     integrations: Integrations
     policy: StatusPolicy
     clock: Callable[[], datetime] = utcnow
-    cache: view.LongStats = field(default_factory=view.LongStats)
     failures: int = 0  # polls failed in a row (the loop backs off)
+    boards: BoardCache = field(init=False)
+    woken: asyncio.Event = field(default_factory=asyncio.Event)  # poll now, never mind the wait
+    _wake_seen: object = _NOT_LOOKED
     _write: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self.boards = BoardCache(self._build_board, lambda: self.clock())
+
+    @property
+    def recording(self) -> status_store.Recording:
+        return status_store.Recording(SAMPLE_EVERY, self.policy.hold)
 
     @property
     def configured(self) -> bool:
@@ -84,6 +116,14 @@ class StatusCoordinator:
     # -- reading -----------------------------------------------------------------------------
 
     async def board(self) -> view.Board:
+        """The shared board (never rebuilt while a request waits, except the first time)."""
+        board = await self.boards.get()
+        stale = board.stale_at(self.clock(), self.policy.stale_after)
+        if stale == board.stale:
+            return board
+        return self.boards.derived("stale", board, lambda b: replace(b, stale=stale))
+
+    async def _build_board(self) -> view.Board:
         async with self.sessions() as db:
             return await view.board(
                 db,
@@ -91,8 +131,12 @@ class StatusCoordinator:
                 hold=self.policy.hold,
                 stale_after=self.policy.stale_after,
                 configured=self.configured,
-                cache=self.cache,
             )
+
+    async def board_changed(self) -> None:
+        """After a write: the board is rebuilt before anyone is told about the change."""
+        self.boards.invalidate()
+        await self.boards.refresh()
 
     async def detail(self, service_id: int) -> view.ServiceDetail:
         async with self.sessions() as db:
@@ -102,7 +146,6 @@ class StatusCoordinator:
                 now=self.clock(),
                 hold=self.policy.hold,
                 configured=self.configured,
-                cache=self.cache,
             )
 
     # -- polling -----------------------------------------------------------------------------
@@ -116,12 +159,12 @@ class StatusCoordinator:
             snapshot = await client.snapshot()
         except IntegrationError as exc:
             self.failures += 1
-            await self._source_failed(exc.message)
+            await self._source_failed(exc.message, failure_kind(exc))
             return PollResult(False, exc.message)
         observations = [sources.observe(m, i, snapshot) for i, m in enumerate(snapshot.monitors)]
         async with self._write, self.sessions.begin() as db:
             applied = await status_store.apply(
-                db, observations, source="poll", sample_every=SAMPLE_EVERY, complete=True
+                db, observations, source="poll", policy=self.recording, complete=True
             )
             notes = await service_notices.add_due(db, self.clock())
             recovered = await self._store_source(db, snapshot)
@@ -153,25 +196,55 @@ class StatusCoordinator:
                     }
                     for i in snapshot.incidents[:5]
                 ],
+                "maintenance": [
+                    {"title": m.title[:200], "description": m.description[:2000]}
+                    for m in snapshot.maintenance[:5]
+                ],
             },
         )
         return was_failing
 
-    async def _source_failed(self, reason: str) -> None:
+    async def _source_failed(self, reason: str, kind: str) -> None:
         now = self.clock()
         async with self._write, self.sessions.begin() as db:
             stored = await runtime_settings.get_value(db, view.SOURCE_KEY, {})
             stored = stored if isinstance(stored, dict) else {}
             first = stored.get("ok", True) is not False
+            news = first or stored.get("kind") != kind
             stored.update(
                 ok=False,
                 error=reason[:300],
+                kind=kind,
                 failing_since=stored.get("failing_since") if not first else now.isoformat(),
             )
             await runtime_settings.set_value(db, view.SOURCE_KEY, stored)
+        await self.board_changed()
         if first:
             log.warning("Uptime Kuma is unreachable; showing the last snapshot", reason=reason)
-            await self.bus.publish(Event("status.source", {"ok": False}))
+        if news:
+            await self.bus.publish(Event("status.source", {"ok": False, "kind": kind}))
+
+    # -- signs of life -----------------------------------------------------------------------
+
+    def sign_of_life(self) -> None:
+        """Kuma (or its configuration) is known good again: forget the back-off, poll now."""
+        self.failures = 0
+        self.woken.set()
+
+    async def tell_poller(self) -> None:
+        """A sign of life the polling process may not have seen (it may be another process)."""
+        self.sign_of_life()
+        async with self.sessions.begin() as db:
+            await runtime_settings.set_value(db, view.WAKE_KEY, self.clock().isoformat())
+
+    async def woken_elsewhere(self) -> bool:
+        """True once for every sign of life another process recorded since the last look."""
+        async with self.sessions() as db:
+            raw = await runtime_settings.get_value(db, view.WAKE_KEY, None)
+        current = raw if isinstance(raw, str) else None
+        first_look = self._wake_seen is _NOT_LOOKED
+        seen, self._wake_seen = self._wake_seen, current
+        return not first_look and current is not None and current != seen
 
     # -- webhooks ----------------------------------------------------------------------------
 
@@ -205,12 +278,18 @@ class StatusCoordinator:
         now = self.clock()
         async with self._write, self.sessions.begin() as db:
             await runtime_settings.set_value(db, view.WEBHOOK_KEY, {"at": now.isoformat()})
+            source = await runtime_settings.get_value(db, view.SOURCE_KEY, {})
+            if isinstance(source, dict) and source.get("ok") is False:
+                # Kuma is talking to us: the poll's back-off is out of date.
+                await runtime_settings.set_value(db, view.WAKE_KEY, now.isoformat())
+                self.sign_of_life()
             if hook.is_test or hook.heartbeat is None:
+                self.boards.invalidate()
                 return "test" if hook.is_test else "ignored"
             service = await sources.service_for(db, hook)
             observation = sources.webhook_observation(service, hook, now)
             applied = await status_store.apply(
-                db, [observation], source="webhook", sample_every=SAMPLE_EVERY, complete=False
+                db, [observation], source="webhook", policy=self.recording, complete=False
             )
             notes = await service_notices.add_due(db, now)
             await db.flush()
@@ -222,8 +301,8 @@ class StatusCoordinator:
     async def _publish(
         self, applied: Applied, notes: Sequence[Notification], *, source_ok: bool | None
     ) -> None:
+        await self.board_changed()
         for change in applied.changes:
-            self.cache.forget(change.service_id)
             data = {
                 "id": change.service_id,
                 "name": change.name,

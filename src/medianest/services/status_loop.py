@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from medianest.domain.errors import first_line
+from medianest.domain.events import Event
 from medianest.observability.logging import get_logger
 from medianest.services.download_claims import worker_identity
 from medianest.services.lease import DatabaseLease
@@ -24,6 +25,7 @@ MAX_TICK_S = 20.0  # lease renewal; the lease lives 3 ticks (a restart waits <= 
 MAX_BACKOFF_S = 900.0
 PRUNE_EVERY_S = 3600.0
 JITTER = 0.1
+BOARD_EVENTS = frozenset({"service.status", "status.source"})
 
 
 @dataclass
@@ -32,6 +34,7 @@ class StatusLoop:
     rng: random.Random = field(default_factory=random.Random)
     holder: str = field(default_factory=worker_identity)
     _task: asyncio.Task[None] | None = None
+    _following: bool = False
     _lease: DatabaseLease | None = None
     _loop_failing: bool = False
 
@@ -62,8 +65,12 @@ class StatusLoop:
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self.run(), name="status-poller")
+        if not self._following:
+            self._following = True
+            self.coordinator.bus.observe(self._board_news)
 
     async def stop(self) -> None:
+        await self.coordinator.boards.aclose()
         if self._task is None:
             return
         self._task.cancel()
@@ -82,8 +89,13 @@ class StatusLoop:
         next_poll = next_prune = loop.time()
         while True:
             polling = self.poll_seconds > 0 and self.coordinator.configured
+            woken = self.coordinator.woken.is_set()
+            self.coordinator.woken.clear()
             try:
                 if await self.lease.acquire():
+                    if polling and (woken or await self.coordinator.woken_elsewhere()):
+                        self.coordinator.failures = 0  # a sign of life: no back-off, poll now
+                        next_poll = loop.time()
                     if polling and loop.time() >= next_poll:
                         await self.coordinator.poll_once()
                         next_poll = loop.time() + self.next_delay()
@@ -98,7 +110,14 @@ class StatusLoop:
             wait = self.tick
             if polling:
                 wait = min(wait, max(0.0, next_poll - loop.time()))
-            await asyncio.sleep(max(wait, 0.05))
+            with contextlib.suppress(TimeoutError):  # a sign of life ends the wait early
+                await asyncio.wait_for(self.coordinator.woken.wait(), max(wait, 0.05))
+
+    def _board_news(self, event: Event) -> None:
+        """Any process's status change: this process's board is rebuilt (before viewers hear)."""
+        if event.type in BOARD_EVENTS:
+            self.coordinator.boards.invalidate()
+            self.coordinator.boards.refresh_soon()
 
     def _loop_ok(self) -> None:
         if self._loop_failing:

@@ -52,6 +52,7 @@ def observe(monitor: MonitorSnapshot, position: int, snapshot: KumaSnapshot) -> 
         last_beat_at=monitor.last_beat_at,
         beats=beats,
         live=live,
+        kuma_uptime={"24h": monitor.uptime_24h, "30d": monitor.uptime.get("30d")},
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from medianest.domain.health import Health, Record, first_notice_state
 from medianest.persistence.models import MonitoredService, ServiceRecord
+from medianest.services import status_rollups as rollups
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,17 @@ class Observation:
     beats: Sequence[Record] = ()
     live: Record | None = None
     message: str = ""
+    # Kuma's own uptime ({"24h": .., "30d": ..}, 0..1 or None) from a poll; None: no news.
+    kuma_uptime: dict[str, float | None] | None = None
+
+
+@dataclass(frozen=True)
+class Recording:
+    """How history is kept: one row per ``sample_every`` unless the status changes; a row's
+    status counts for at most ``hold`` when no newer row follows."""
+
+    sample_every: timedelta
+    hold: timedelta
 
 
 @dataclass(frozen=True)
@@ -56,11 +68,13 @@ def kuma_key(kuma_id: int | None, name: str) -> str:
     return f"kuma:{kuma_id}" if kuma_id is not None else f"kuma-name:{name}"[:300]
 
 
-async def _latest(db: AsyncSession, service_id: int) -> Record | None:
+async def _latest(db: AsyncSession, service: MonitoredService) -> Record | None:
+    if service.recorded_at is not None:
+        return Record(service.recorded_at, Health.parse(service.status), None)
     row = (
         await db.execute(
             select(ServiceRecord.at, ServiceRecord.status, ServiceRecord.ping_ms)
-            .where(ServiceRecord.service_id == service_id)
+            .where(ServiceRecord.service_id == service.id)
             .order_by(ServiceRecord.at.desc(), ServiceRecord.id.desc())
             .limit(1)
         )
@@ -73,15 +87,17 @@ async def _record(
     service: MonitoredService,
     candidates: Sequence[Record],
     source: str,
-    sample_every: timedelta,
+    policy: Recording,
 ) -> None:
-    """Adds the candidates newer than the newest stored row; moves ``status``/``since``."""
-    last = await _latest(db, service.id)
+    """Adds the candidates newer than the newest stored row, and their time to the rollups;
+    moves ``status``/``since``/``recorded_at``."""
+    last = await _latest(db, service)
+    pending = rollups.Pending()
     for record in sorted(candidates, key=lambda r: r.at):
         if last is not None and record.at <= last.at:
             continue
         changed = last is None or record.status != last.status
-        if changed or record.at - last.at >= sample_every:  # type: ignore[union-attr]
+        if changed or record.at - last.at >= policy.sample_every:  # type: ignore[union-attr]
             db.add(
                 ServiceRecord(
                     service_id=service.id,
@@ -91,10 +107,13 @@ async def _record(
                     source=source,
                 )
             )
+            pending.row_added(last, record, policy.hold)
+            service.recorded_at = record.at
             last = record
         if record.status.value != service.status or service.since is None:
             service.status = record.status.value
             service.since = record.at
+    await rollups.write(db, service.id, pending)
 
 
 async def apply(
@@ -102,7 +121,7 @@ async def apply(
     observations: Sequence[Observation],
     *,
     source: str,
-    sample_every: timedelta,
+    policy: Recording,
     complete: bool,
 ) -> Applied:
     """Upserts each observed service and its history; ``complete``: the rest are gone from Kuma."""
@@ -126,7 +145,7 @@ async def apply(
         candidates = list(obs.beats) + ([obs.live] if obs.live else [])
         if not candidates:
             candidates = [Record(obs.checked_at, obs.status, obs.ping_ms)]
-        await _record(db, service, candidates, source, sample_every)
+        await _record(db, service, candidates, source, policy)
         current = Health.parse(service.status)
         if current == Health.DOWN:
             service.ping_ms = None
@@ -164,3 +183,6 @@ def _describe(service: MonitoredService, obs: Observation) -> None:
         service.last_beat_at = obs.last_beat_at
     if obs.message:
         service.message = obs.message[:300]
+    if obs.kuma_uptime is not None:
+        service.kuma_uptime_24h = obs.kuma_uptime.get("24h")
+        service.kuma_uptime_30d = obs.kuma_uptime.get("30d")

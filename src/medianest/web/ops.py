@@ -23,10 +23,15 @@ async def readyz(request: Request) -> JSONResponse:
     readiness = await check_readiness(
         container.engine, container.bus, redis_configured=bool(container.settings.redis_url)
     )
-    return JSONResponse(
-        {"status": "ready" if readiness.ok else "unavailable", "checks": readiness.checks},
-        status_code=200 if readiness.ok else 503,
-    )
+    body: dict[str, object] = {
+        "status": "ready" if readiness.ok else "unavailable",
+        "checks": readiness.checks,
+    }
+    settings = container.integration_settings
+    if settings is not None and readiness.checks.get("database") == "ok":
+        # Told, not judged: a dead Plex degrades its feature, not this process's readiness.
+        body["integrations"] = await settings.health_summary()
+    return JSONResponse(body, status_code=200 if readiness.ok else 503)
 
 
 @router.get("/metrics")

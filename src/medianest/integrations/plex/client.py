@@ -88,7 +88,12 @@ class PlexServerClient(ServiceClient):
     # -- libraries -----------------------------------------------------------------------------
 
     async def sections(self) -> list[LibrarySection]:
-        box, _ = await self._wire.container("GET", "/library/sections", "the library sections")
+        try:
+            box, _ = await self._wire.container("GET", "/library/sections", "the library sections")
+        except NotFound:  # every Plex server has this list: the address is not Plex's
+            raise self._http.misconfigured(
+                "no Plex library at this address (404 for the library list)", 404
+            ) from None
         entries = self._wire.entries(box, "Directory", "the library sections")
         return self._http.parse_each(LibrarySection, entries, "library sections")
 

@@ -89,7 +89,7 @@ class PlexWire:
         sent = dict(headers or {})
         if auth and self._token:
             sent["X-Plex-Token"] = self._token
-        return await self.http.request(method, with_query(path, params), headers=sent)
+        return await self.http.request(method, with_query(path, params), headers=sent, vouches=auth)
 
     def check(self, response: httpx.Response, what: str) -> None:
         """Turns a non-2xx answer below 500 into the error a caller can act on."""

@@ -47,6 +47,9 @@ SERVICE = "Uptime Kuma"
 # one retry keeps the admin's "Test connection" wait near 20 s instead of 30 s.
 DEFAULT_POLICY = HttpPolicy(timeout=10.0, retries=1)
 JSON_ACCEPT = {"Accept": "application/json"}
+# IntegrationError.code values: what the status notice names.
+NO_PAGE = "no_page"
+NOT_KUMA = "not_kuma"
 METRICS_ACCEPT = {"Accept": "text/plain"}
 
 
@@ -92,13 +95,25 @@ class UptimeKumaClient(ServiceClient):
             raise _explain_silence(exc, slug) from None
         if response.status_code == 404:
             if _kuma_error(response):
-                raise NotFound(SERVICE, f"there is no status page '{slug}'", status=404)
-            raise NotFound(SERVICE, "no status page API here; is this Uptime Kuma?", status=404)
+                raise self._http.misconfigured(
+                    f"there is no status page '{slug}'", 404, code=NO_PAGE
+                )
+            raise self._http.misconfigured(
+                "no status page API here; is this Uptime Kuma?", 404, code=NOT_KUMA
+            )
         self._raise_for_status(response)
         try:
-            return parse_status_page(self._http.json(response), slug)
+            body = response.json()
         except ValueError:
-            raise self._http.bad_response("the status page has an unexpected shape") from None
+            body = None
+        try:
+            return parse_status_page(body, slug)
+        except ValueError:
+            raise self._http.misconfigured(
+                "the answer is not an Uptime Kuma status page; is this Uptime Kuma?",
+                response.status_code,
+                code=NOT_KUMA,
+            ) from None
 
     async def heartbeats(self) -> dict[int, MonitorBeats]:
         """Recent beats and 24 h uptime per public monitor; empty for an unknown slug on 2.x."""
@@ -124,7 +139,11 @@ class UptimeKumaClient(ServiceClient):
         try:
             return parse_metrics(response.text)
         except ValueError:
-            raise self._http.bad_response("/metrics is not Uptime Kuma's Prometheus text") from None
+            raise self._http.misconfigured(
+                "/metrics is not Uptime Kuma's Prometheus text; is this Uptime Kuma?",
+                response.status_code,
+                code=NOT_KUMA,
+            ) from None
 
     # -- combined views ------------------------------------------------------------------------
 
@@ -195,7 +214,9 @@ class UptimeKumaClient(ServiceClient):
         if 200 <= status < 300:
             return
         if 300 <= status < 400:
-            raise self._http.bad_response(f"a redirect ({status}); is the address right?")
+            raise self._http.misconfigured(
+                f"a redirect ({status}); is the address right?", status, code=NOT_KUMA
+            )
         if status == 429:
             raise Unavailable(SERVICE, "too many requests; try again later", status=429)
         if status == 401:

@@ -22,7 +22,8 @@ Serves:
 
 Webhooks (JSON content type with additional headers) go out from ``UptimeKumaFakeState`` on state
 changes; see ``fake_state.py``. Assumed where the captures say nothing: incident JSON keys (from
-Kuma's ``Incident.toPublicJSON``; ``active`` only in 2.x), ``maintenanceList`` always empty,
+Kuma's ``Incident.toPublicJSON``; ``active`` only in 2.x), ``maintenanceList`` entries (Kuma's
+``Maintenance.toPublicJSON`` of a manual window; empty in the captures),
 no tag labels on metrics (no tags are modelled), no certificate samples.
 """
 

@@ -140,6 +140,16 @@ class Incident:
 
 
 @dataclass
+class MaintenanceWindow:
+    """A manual maintenance window linked to a status page; the page lists it while active."""
+
+    id: int
+    title: str
+    description: str
+    active: bool = True
+
+
+@dataclass
 class StatusPage:
     id: int
     slug: str
@@ -156,6 +166,7 @@ class StatusPage:
     show_certificate_expiry: bool = False
     groups: list[Group] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
+    maintenance: list[MaintenanceWindow] = field(default_factory=list)
 
     def public_groups(self) -> list[Group]:
         return sorted((g for g in self.groups if g.public), key=lambda g: (g.weight, g.id))

@@ -16,6 +16,7 @@ from typing import Any
 from medianest.integrations.uptime_kuma.fake_model import (
     Beat,
     Incident,
+    MaintenanceWindow,
     Monitor,
     StatusPage,
     avg_ping_v2,
@@ -139,8 +140,32 @@ def status_page_json(page: StatusPage, monitors: dict[int, Monitor], version: st
     else:
         body["incident"] = incident_json(shown[0], version) if shown else None
     body["publicGroupList"] = groups
-    body["maintenanceList"] = []
+    body["maintenanceList"] = [maintenance_json(m) for m in page.maintenance if m.active]
     return body
+
+
+def maintenance_json(window: MaintenanceWindow) -> dict[str, Any]:
+    """``Maintenance.toPublicJSON`` of a manual window that is running."""
+    return {
+        "id": window.id,
+        "title": window.title,
+        "description": window.description,
+        "strategy": "manual",
+        "intervalDay": 1,
+        "active": True,
+        "dateRange": [],
+        "timeRange": [{"hours": 0, "minutes": 0}, {"hours": 0, "minutes": 0}],
+        "weekdays": [],
+        "daysOfMonth": [],
+        "timeslotList": [],
+        "cron": "",
+        "duration": None,
+        "durationMinutes": 0,
+        "timezone": "UTC",
+        "timezoneOption": "UTC",
+        "timezoneOffset": "+00:00",
+        "status": "under-maintenance",
+    }
 
 
 def public_beat(beat: Beat) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from medianest.integrations.uptime_kuma.fake_model import (
     Clock,
     Group,
     Incident,
+    MaintenanceWindow,
     Monitor,
     StatusPage,
     WebhookDelivery,
@@ -89,6 +90,7 @@ class UptimeKumaFakeState:
         self.v1_unknown_slug_hang_s = 30.0
         self.metrics_process_lines = True
         self._ids = {"monitor": 0, "page": 0, "group": 0, "incident": 0, "webhook": 0}
+        self._ids["maintenance"] = 0
         self._outage_left: dict[int, int] = {}
         self._sender: hooks.WebhookSender | None = None
         self._beater: tuple[threading.Thread, threading.Event] | None = None
@@ -157,6 +159,13 @@ class UptimeKumaFakeState:
             )
             self.pages[slug.lower()].incidents.append(incident)
             return incident
+
+    def add_maintenance(self, slug: str, title: str, description: str) -> MaintenanceWindow:
+        """A manual maintenance window, active now, shown on that status page."""
+        with self.lock:
+            window = MaintenanceWindow(self._next_id("maintenance"), title, description)
+            self.pages[slug.lower()].maintenance.append(window)
+            return window
 
     def resolve_incident(self, incident_id: int) -> None:
         with self.lock:

@@ -10,6 +10,7 @@ from medianest.persistence.models.dashboard import (
     QuickLink,
     ServiceNoticeMute,
     ServiceRecord,
+    ServiceRollup,
 )
 from medianest.persistence.models.downloads import DownloadItem, DownloadJob
 from medianest.persistence.models.notifications import Notification
@@ -35,6 +36,7 @@ __all__ = [
     "QuickLink",
     "ServiceNoticeMute",
     "ServiceRecord",
+    "ServiceRollup",
     "User",
     "UserSession",
     "WorkerHeartbeat",

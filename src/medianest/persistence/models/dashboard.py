@@ -34,6 +34,11 @@ class MonitoredService(Base):
     last_notice: Mapped[str | None] = mapped_column(String(8), nullable=True)
     last_down_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Time of the newest history row: its status (``status``) holds from here, for the rollups.
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Kuma's own uptime figures (0..1) where it publishes them: shown instead of ours.
+    kuma_uptime_24h: Mapped[float | None] = mapped_column(Float, nullable=True)
+    kuma_uptime_30d: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ServiceRecord(Base):
@@ -48,6 +53,27 @@ class ServiceRecord(Base):
     status: Mapped[str] = mapped_column(String(16))
     ping_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     source: Mapped[str] = mapped_column(String(16))  # beat, poll, webhook
+
+
+class ServiceRollup(Base):
+    """Seconds spent in each status (and the pings) per service and hour or day, kept as history
+    arrives, so uptime over 24 h, 7 d and 30 d never needs the raw history."""
+
+    __tablename__ = "service_rollups"
+    __table_args__ = (Index("ix_service_rollups_period_start", "period", "start"),)
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("monitored_services.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)  # "hour" or "day"
+    start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    up_s: Mapped[float] = mapped_column(Float, default=0.0)
+    degraded_s: Mapped[float] = mapped_column(Float, default=0.0)
+    down_s: Mapped[float] = mapped_column(Float, default=0.0)
+    maintenance_s: Mapped[float] = mapped_column(Float, default=0.0)
+    unknown_s: Mapped[float] = mapped_column(Float, default=0.0)
+    ping_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    ping_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class QuickLink(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from medianest.services.status_sources import BadWebhook
@@ -76,9 +76,16 @@ class WebhookOut(BaseModel):
     result: str = Field(description="recorded, test or ignored")
 
 
+def _json(board: Board) -> bytes:
+    return ServicesOut.of(board).model_dump_json().encode()
+
+
 @router.get("/services", response_model=ServicesOut)
-async def services(request: Request, viewer: Viewer = Depends(require_viewer)) -> ServicesOut:
-    return ServicesOut.of(await coordinator_of(request).board())
+async def services(request: Request, viewer: Viewer = Depends(require_viewer)) -> Response:
+    coordinator = coordinator_of(request)
+    board = await coordinator.board()
+    body = coordinator.boards.derived("api.json", board, _json)  # once per board, not per request
+    return Response(body, media_type="application/json")
 
 
 async def _body(request: Request) -> bytes | dict[str, Any]:

@@ -6,8 +6,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+
+from markupsafe import Markup
+
+from medianest.services import docs_render
 
 DASH = "\u2013"  # an en dash: "no figure"
+
+
+@lru_cache(maxsize=64)
+def _markdown(text: str) -> Markup:
+    return Markup(docs_render.render(text, {})) if text.strip() else Markup("")  # noqa: S704 - sanitised
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,11 @@ class Format:
         if value.date() == self.now.astimezone(UTC).date():
             return value.strftime("%H:%M UTC")
         return value.strftime("%d %b %H:%M UTC").lstrip("0")
+
+    @staticmethod
+    def markdown(text: str) -> Markup:
+        """Kuma's incident and maintenance text: Markdown, sanitised like the docs pages."""
+        return _markdown(text)
 
     @staticmethod
     def iso(value: datetime | None) -> str:

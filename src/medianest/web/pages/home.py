@@ -3,11 +3,13 @@ health of MediaNest itself. Everything is read from the database, never from Kum
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from medianest.services import quick_links, workers
 from medianest.services.health import check_readiness
@@ -19,6 +21,7 @@ from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 RECENTLY_ADDED = "/library/recently-added"
+SYSTEM_CHECK_TTL_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,24 @@ class SystemCard:
 
 
 async def _system_cards(request: Request) -> list[SystemCard]:
+    """Checked for real (database, workers, an event through the bus), at most every few
+    seconds per process: every admin's dashboard view need not repeat the round trips."""
+    cached: tuple[float, list[SystemCard]] | None = getattr(request.app.state, "system_cards", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < SYSTEM_CHECK_TTL_S:
+        return cached[1]
+    cards = await _check_system(request)
+    request.app.state.system_cards = (now, cards)
+    return cards
+
+
+async def _check_system(request: Request) -> list[SystemCard]:
     container = container_of(request)
     readiness = await check_readiness(
         container.engine, container.bus, redis_configured=bool(container.settings.redis_url)
     )
     database = readiness.checks.get("database", "ok")
+    events = readiness.checks.get("events", "ok")
     seen = await workers.recent_workers(container.sessions) if database == "ok" else []
     return [
         SystemCard(
@@ -51,9 +67,9 @@ async def _system_cards(request: Request) -> list[SystemCard]:
         ),
         SystemCard(
             "Live updates",
-            "up",
-            "Ready",
-            "Redis pub/sub" if container.settings.redis_url else "In-process",
+            "up" if events == "ok" else "down",
+            "Working" if events == "ok" else "Not working",
+            (readiness.events or "") if events == "ok" else events,
         ),
     ]
 
@@ -74,6 +90,21 @@ async def board_context(request: Request, viewer: Viewer) -> dict[str, Any]:
     }
 
 
+async def board_html(request: Request, viewer: Viewer) -> Markup:
+    """The board rendered once per board, role and set of quick links, not once per viewer:
+    the board itself is rebuilt at least every few seconds, so its wording stays current."""
+    context = await board_context(request, viewer)
+    links = tuple((k.id, k.title, k.url, k.icon, k.service_id) for k in context["links"])
+    key = f"html:{context['is_admin']}:{context['page_cached']}:{hash(links)}"
+
+    def draw(_: object) -> Markup:
+        templates = request.app.state.templates
+        return Markup(templates.get_template("_dashboard_board.html").render(context))  # noqa: S704 - a Jinja template with autoescape
+
+    boards = coordinator_of(request).boards
+    return boards.derived(key, context["board"], draw)
+
+
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HTMLResponse:
     context = page_context(
@@ -83,7 +114,7 @@ async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HT
         active="dashboard",
         system=await _system_cards(request) if viewer.is_admin else [],
         recently_added=RECENTLY_ADDED,  # the template leaves it out when the library is off
-        **await board_context(request, viewer),
+        board_html=await board_html(request, viewer),
     )
     return render(request, "home.html", context)
 
@@ -92,8 +123,7 @@ async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HT
 async def board_fragment(
     request: Request, viewer: Viewer = Depends(require_viewer)
 ) -> HTMLResponse:
-    context = page_context(request, viewer, **await board_context(request, viewer))
-    return render(request, "_dashboard_board.html", context)
+    return HTMLResponse(await board_html(request, viewer))
 
 
 async def _detail_context(request: Request, viewer: Viewer, service_id: int) -> dict[str, Any]:

@@ -1,0 +1,299 @@
+"""The status board with many monitors and a long history: ``/api/v1/services`` (bearer token)
+and the dashboard page (admin session), next to a bare FastAPI endpoint in the same run.
+
+Each size (7 and 100 monitors) gets 30 days of 1-minute history: the raw rows are bulk-inserted
+and their rollups written by MediaNest's own rollup writer. All apps run in-process over the
+ASGI transport (no load generator here), so figures are per-request costs: sequential medians,
+and 50 concurrent clients for throughput and p95. The loop is watched during
+a further API run while the board is rebuilt every 100 ms: asyncio's debug mode reports every loop
+step over 20 ms (under a loaded machine, preemption shows up there too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import insert, select, text
+from tests.support.signin import sign_in_local
+
+from bench.stats import p95, row, sample
+from medianest.app import create_app
+from medianest.config import Settings
+from medianest.domain.health import HOUR, Health, Record, bucket_start
+from medianest.domain.users import Actor
+from medianest.observability.logging import configure_logging
+from medianest.persistence import migrate
+from medianest.persistence.models import MonitoredService, ServiceRecord, User
+from medianest.persistence.types import utcnow
+from medianest.services import api_tokens, status_rollups
+from medianest.services.status import StatusCoordinator
+
+SIZES = (7, 100)
+DAYS = 30
+RUNS = 300
+CONCURRENCY = 50
+PER_CLIENT = 20
+PATTERNS = 5  # distinct histories (outages at different times), shared to seed faster
+_PATTERNS: dict[int, tuple[list[Record], status_rollups.Pending, int | None]] = {}
+PASSWORD = "bench-password-not-secret"  # noqa: S105
+
+Call = Callable[[], Awaitable[httpx.Response]]
+
+
+def _bare() -> FastAPI:
+    bare = FastAPI()
+
+    @bare.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    return bare
+
+
+def _history(index: int, now_minute: int) -> list[Record]:
+    """One beat a minute; every monitor has a short outage now and then."""
+    start = bucket_start(utcnow(), HOUR) - timedelta(days=DAYS)
+    records = []
+    for minute in range(now_minute):
+        down = (minute + index * 37) % 1440 < 3
+        records.append(
+            Record(
+                start + timedelta(minutes=minute),
+                Health.DOWN if down else Health.UP,
+                None if down else float(20 + minute % 30),
+            )
+        )
+    return records
+
+
+async def _seed(app: FastAPI, monitors: int) -> int:
+    """Monitors with 30 days of 1-minute history; returns the number of history rows."""
+    sessions = app.state.container.sessions
+    status: StatusCoordinator = app.state.container.status
+    hold = status.policy.hold
+    minutes = DAYS * 24 * 60
+    rows = 0
+    async with sessions.begin() as db:
+        existing = len(list(await db.scalars(select(MonitoredService.id))))
+    for index in range(existing, monitors):
+        pattern = index % PATTERNS
+        if pattern not in _PATTERNS:
+            records = _history(pattern, minutes)
+            pending = status_rollups.Pending()
+            for previous, record in zip([None, *records], records, strict=False):
+                pending.row_added(previous, record, hold)
+            _PATTERNS[pattern] = (records, pending, None)
+        records, pending, source_id = _PATTERNS[pattern]
+        async with sessions.begin() as db:
+            service = MonitoredService(
+                source_key=f"kuma:{index + 1}",
+                kuma_id=index + 1,
+                name=f"Service {index + 1}",
+                position=index,
+                status=records[-1].status.value,
+                since=records[-1].at,
+                checked_at=records[-1].at,
+                recorded_at=records[-1].at,
+                created_at=records[0].at,
+                ping_ms=records[-1].ping_ms,
+                message="",
+            )
+            db.add(service)
+            await db.flush()
+            await status_rollups.write(db, service.id, pending)
+            if source_id is not None:  # the same history as an earlier monitor: copied in SQL
+                await db.execute(
+                    text(
+                        "INSERT INTO service_history (service_id, at, status, ping_ms, source)"
+                        " SELECT :new, at, status, ping_ms, source FROM service_history"
+                        " WHERE service_id = :old"
+                    ),
+                    {"new": service.id, "old": source_id},
+                )
+                rows += len(records)
+                continue
+            _PATTERNS[pattern] = (records, pending, service.id)
+            for chunk in range(0, len(records), 20_000):
+                await db.execute(
+                    insert(ServiceRecord),
+                    [
+                        {
+                            "service_id": service.id,
+                            "at": r.at,
+                            "status": r.status.value,
+                            "ping_ms": r.ping_ms,
+                            "source": "poll",
+                        }
+                        for r in records[chunk : chunk + 20_000]
+                    ],
+                )
+        rows += len(records)
+    return rows
+
+
+async def _token(app: FastAPI) -> str:
+    async with app.state.container.sessions.begin() as db:
+        admin = await db.scalar(select(User).where(User.username == "admin"))
+        assert admin is not None
+        made = await api_tokens.create(db, Actor.system(), admin.id, "bench")
+    return made.secret
+
+
+async def _ok(pending: Awaitable[httpx.Response]) -> httpx.Response:
+    response = await pending
+    if response.status_code != 200:
+        raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text[:200]}")
+    return response
+
+
+async def _concurrent(call: Call) -> tuple[float, list[float]]:
+    """Requests per second and latencies of CONCURRENCY clients, PER_CLIENT requests each."""
+    latencies: list[float] = []
+
+    async def client() -> None:
+        for _ in range(PER_CLIENT):
+            started = time.perf_counter()
+            await call()
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+class _SlowSteps(logging.Handler):
+    """Collects asyncio's debug reports of loop steps that ran longer than the threshold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[tuple[float, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.args and len(record.args) >= 2 and isinstance(record.args[-1], float):
+            self.steps.append((record.args[-1] * 1000, str(record.args[0])[:90]))
+
+
+async def _with_stall_watch(work: Awaitable[object], status: StatusCoordinator) -> str:
+    """Runs ``work`` while rebuilding the board every 100 ms, with asyncio's debug mode telling
+    every loop step longer than 20 ms; returns how many there were and the longest."""
+    loop = asyncio.get_running_loop()
+    watcher = _SlowSteps()
+    asyncio_log = logging.getLogger("asyncio")
+    asyncio_log.addHandler(watcher)
+    asyncio_log.setLevel(logging.WARNING)
+    asyncio_log.propagate = False
+    loop.slow_callback_duration = 0.02
+    loop.set_debug(True)
+    done = asyncio.Event()
+
+    async def rebuild() -> None:
+        while not done.is_set():
+            await status.board_changed()
+            await asyncio.sleep(0.1)
+
+    task = asyncio.create_task(rebuild())
+    try:
+        await work
+    finally:
+        done.set()
+        await task
+        loop.set_debug(False)
+        asyncio_log.removeHandler(watcher)
+    # An in-process client runs a whole request in one step of its own task: those steps are
+    # the request's cost (plus preemption), reported apart from MediaNest's own tasks.
+    ours = [s for s in watcher.steps if "_concurrent" not in s[1]]
+    requests = [s for s in watcher.steps if "_concurrent" in s[1]]
+    parts = [f"{len(requests)} whole-request steps over 20 ms"]
+    if ours:
+        longest = max(ours)
+        parts.append(
+            f"{len(ours)} other steps over 20 ms, longest {longest[0]:.0f} ms ({longest[1]})"
+        )
+    else:
+        parts.append("no other step (board rebuilds, MediaNest's tasks) over 20 ms")
+    return "; ".join(parts)
+
+
+async def run() -> None:
+    configure_logging("warning", "json")
+    logging.getLogger("medianest.access").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            data_dir=Path(folder),
+            embedded_worker=False,
+            demo=False,
+            admin_password=PASSWORD,
+            uptime_kuma_url="http://127.0.0.1:9",  # configured, never polled
+            uptime_kuma_slug="bench",
+            status_poll_seconds=0,
+        )
+        await migrate.upgrade_url(settings.resolved_database_url)
+        app = create_app(settings)
+        async with LifespanManager(app, startup_timeout=60):
+            status: StatusCoordinator = app.state.container.status
+            token = await _token(app)
+            api = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://medianest",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            browser = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://medianest"
+            )
+            await sign_in_local(browser, "admin", PASSWORD)
+            bare = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=_bare()), base_url="http://bare"
+            )
+            calls: dict[str, Call] = {
+                "bare FastAPI /hello (baseline)": lambda: _ok(bare.get("/hello")),
+                "/api/v1/services (bearer)": lambda: _ok(api.get("/api/v1/services")),
+                "dashboard / (admin session)": lambda: _ok(browser.get("/")),
+            }
+            for monitors in SIZES:
+                started = time.perf_counter()
+                rows = await _seed(app, monitors)
+                seeded = time.perf_counter() - started
+                built = time.perf_counter()
+                await status.board_changed()
+                build_ms = (time.perf_counter() - built) * 1000
+                print(
+                    f"-- {monitors} monitors, {DAYS} days of 1-minute history"
+                    f" (+{rows:,} rows, seeded in {seeded:.0f}s); board rebuilt in {build_ms:.1f} ms"
+                )
+                results = {label: await sample(call, runs=RUNS) for label, call in calls.items()}
+                baseline = next(iter(results.values()))
+                for label, values in results.items():
+                    print(row(f"sequential: {label}", values, baseline))
+                bare_rps, _ = await _concurrent(calls["bare FastAPI /hello (baseline)"])
+                for label, call in list(calls.items())[1:]:
+
+                    async def load(call: Call = call) -> tuple[float, list[float]]:
+                        return await _concurrent(call)
+
+                    rps, latencies = await load()
+                    print(
+                        f"{CONCURRENCY} clients: {label:<32} {rps:7.0f} req/s"
+                        f"  x{rps / bare_rps:.2f} of bare ({bare_rps:.0f} req/s)"
+                        f"  median {statistics.median(latencies):6.1f} ms"
+                        f"  p95 {p95(latencies):6.1f} ms"
+                    )
+                task = asyncio.ensure_future(_concurrent(calls["/api/v1/services (bearer)"]))
+                stalls = await _with_stall_watch(task, status)
+                print(f"loop watch (API load + board rebuilt every 100 ms): {stalls}")
+            for client in (api, browser, bare):
+                await client.aclose()
+
+
+def main() -> None:
+    asyncio.run(run())
