@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -35,6 +36,29 @@ async def test_approved_pin_signs_alice_in_as_a_user(
     assert "mn_session" in result.cookies
     me = (await client.get("/api/v1/me")).json()
     assert (me["username"], me["role"], me["email"]) == ("alice", "user", "alice@nest.example")
+
+
+async def test_the_same_first_sign_in_twice_at_once_makes_one_account(
+    app: FastAPI, plex_world: PlexWorld
+) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as tab_a,
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as tab_b,
+    ):
+        attempts = [await start_plex(tab) for tab in (tab_a, tab_b)]
+        for attempt in attempts:
+            plex_world.plextv.approve(attempt.code, "bob")
+        results = await asyncio.gather(
+            *(
+                tab.get(f"/auth/plex/pin/{a.pin_id}")
+                for tab, a in zip((tab_a, tab_b), attempts, strict=True)
+            )
+        )
+    assert [r.json()["status"] for r in results] == ["signed_in", "signed_in"]
+    async with app.state.container.sessions() as db:
+        bobs = list(await db.scalars(select(User.id).where(User.username == "bob")))
+    assert len(bobs) == 1
 
 
 async def test_server_owner_becomes_admin(client: httpx.AsyncClient, plex_world: PlexWorld) -> None:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pydantic import SecretStr
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.domain.errors import NotFound, ServiceDown
@@ -172,7 +173,15 @@ class PlexSignIn:
         user_agent: str | None,
     ) -> PinOutcome:
         waiting: list[Notification] = []
-        outcome = await self._upsert(account, server, token, waiting, ip=ip, user_agent=user_agent)
+        try:
+            outcome = await self._upsert(
+                account, server, token, waiting, ip=ip, user_agent=user_agent
+            )
+        except IntegrityError:  # the same first sign-in just finished in another tab or process
+            waiting.clear()
+            outcome = await self._upsert(
+                account, server, token, waiting, ip=ip, user_agent=user_agent
+            )
         if waiting and self.bus is not None:  # after the commit: the inbox has what the toast says
             await notifications.publish(self.bus, waiting)
         return outcome
