@@ -37,6 +37,7 @@ from medianest.web.pages import account, admin_users, home
 from medianest.web.pages import auth as auth_pages
 from medianest.web.partials import PartialRedirectMiddleware
 from medianest.web.problems import install_error_handlers
+from medianest.web.route_order import api_routes_first
 from medianest.web.security import BrowserCsrfMiddleware
 from medianest.web.templating import STATIC_DIR, build_templates, missing_vendor_files
 
@@ -219,6 +220,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.add_middleware(SingleHeaderMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(RequestIdMiddleware)
+    api_routes_first(app.router.routes)
     return app
 
 

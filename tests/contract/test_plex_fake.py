@@ -568,6 +568,44 @@ async def test_collection_writes_need_the_owner_and_an_existing_collection(
     assert not_a_collection.status_code == 404
 
 
+async def test_metadata_edit_sets_locked_title_and_sort_title(
+    client: httpx.AsyncClient, state: PlexFakeState
+) -> None:
+    sid = movie_section(state)
+    movie = (await get_json(client, f"/library/sections/{sid}/all"))["Metadata"][0]
+    rk = movie["ratingKey"]
+    edit = {
+        "type": "1",
+        "id": rk,
+        "title.value": "Réal Title & <Co>",
+        "title.locked": "1",
+        "titleSort.value": "0001 Real",
+        "titleSort.locked": "1",
+    }
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in edit.items())  # as plexapi
+    edited = await client.put(f"/library/metadata/{rk}?{query}", headers=JSON)
+    assert edited.status_code == 200 and edited.content == b""
+    after = (await get_json(client, f"/library/metadata/{rk}"))["Metadata"][0]
+    assert (after["title"], after["titleSort"]) == ("Réal Title & <Co>", "0001 Real")
+    assert {"locked": True, "name": "title"} in after["Field"]
+    assert after["updatedAt"] > movie["updatedAt"]
+    validate("/library/metadata/{ids}", {"size": 1, "Metadata": [after]})
+    sorted_first = await get_json(client, f"/library/sections/{sid}/all", sort="titleSort")
+    assert sorted_first["Metadata"][0]["ratingKey"] == rk
+
+    assert (await client.put(f"/library/metadata/{rk}", params=edit)).status_code == 401
+    assert ALICE.server_access_token
+    shared = {"X-Plex-Token": ALICE.server_access_token}
+    assert (
+        await client.put(f"/library/metadata/{rk}", params=edit, headers=shared)
+    ).status_code == 401
+    missing = await client.put("/library/metadata/999999", params=edit, headers=JSON)
+    assert missing.status_code == 404
+    for bad in ({"type": "4"}, {"id": "1" + rk}, {"title.value": " "}):
+        refused = await client.put(f"/library/metadata/{rk}", params={**edit, **bad}, headers=JSON)
+        assert refused.status_code == 400
+
+
 # -------------------------------------------------------------------- scanning
 async def poll(check: Any, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout

@@ -24,7 +24,7 @@ from tests.conftest import PlexWorld, make_settings
 from tests.support import backends
 from tests.support.kuma_rig import app_of, on_app_loop
 from tests.support.servers import running_app
-from tests.support.signin import Login, admin_client, csrf_token, sign_in_with_plex
+from tests.support.signin import Login, admin_client, csrf_token, new_api_token, sign_in_with_plex
 from tests.support.waiting import wait_for
 
 PROPAGATION_DEADLINE = 1.0  # seconds: what the README promises for other processes
@@ -45,18 +45,11 @@ def _count_statements(app: FastAPI) -> list[str]:
     return statements
 
 
-async def _token(http: httpx.AsyncClient) -> str:
-    token = await csrf_token(http, "/account")
-    created = await http.post("/account/tokens", data={"csrf_token": token, "name": "script"})
-    assert created.status_code == 201
-    return created.text.split('class="token-value">')[1].split("<")[0]
-
-
 async def test_a_known_token_or_cookie_costs_no_database_round_trip(
     app: FastAPI, login: Login
 ) -> None:
     alice = await login("alice")
-    bearer = {"Authorization": f"Bearer {await _token(alice)}"}
+    bearer = {"Authorization": f"Bearer {await new_api_token(alice)}"}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as script:
         assert (await script.get("/api/v1/me", headers=bearer)).status_code == 200
@@ -70,7 +63,7 @@ async def test_a_known_token_or_cookie_costs_no_database_round_trip(
 
 async def test_changes_take_effect_at_once_in_the_same_process(app: FastAPI, login: Login) -> None:
     admin, alice = await login("admin"), await login("alice")
-    bearer = {"Authorization": f"Bearer {await _token(alice)}"}
+    bearer = {"Authorization": f"Bearer {await new_api_token(alice)}"}
     transport = httpx.ASGITransport(app=app)
     async with app.state.container.sessions() as db:
         alice_id = await db.scalar(select(User.id).where(User.username == "alice"))
@@ -153,8 +146,8 @@ async def test_changes_made_on_one_process_take_effect_on_another_within_a_secon
             ids = {}
             for name in ("alice", "bob"):
                 ids[name] = await on_app_loop(app_of(here), _user_id(app_of(here), name))
-            alice_bearer = {"Authorization": f"Bearer {await _token(alice)}"}
-            bob_bearer = {"Authorization": f"Bearer {await _token(bob)}"}
+            alice_bearer = {"Authorization": f"Bearer {await new_api_token(alice)}"}
+            bob_bearer = {"Authorization": f"Bearer {await new_api_token(bob)}"}
             token = await csrf_token(admin, "/admin/users")
 
             async def me(http: httpx.AsyncClient, headers: dict[str, str] | None = None) -> Any:

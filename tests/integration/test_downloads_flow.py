@@ -172,3 +172,35 @@ async def test_a_playlist_page_is_fetched_once_per_job_not_once_per_video(
     assert len(fetches) == 2, fetches
     media = [p for p in files_under(settings.download_dir or Path()) if p.suffix == ".mp4"]
     assert len(media) == 4
+
+
+async def test_playlist_videos_get_their_real_titles_in_plex_in_playlist_order(
+    login: Login, media_host: MediaHost, plex_world: PlexWorld
+) -> None:
+    bob = await login("bob")
+    job = await start(bob, media_host.rss("cozy-cooking-basics"))
+    done = await finished(bob, job["id"])
+    assert done["state"] == "completed" and done["plex"]["state"] == "done", done
+    coll = plex_world.plex.items[int(done["plex"]["collection_key"])]
+    members = [plex_world.plex.items[rk] for rk in coll.children or ()]
+    by_sort = sorted(members, key=lambda i: i.sort_title)
+    videos = media_host.state.playlists["cozy-cooking-basics"].video_ids
+    assert [i.title for i in by_sort] == [media_host.state.videos[v].title for v in videos]
+    assert by_sort[2].title == "The French Omelette, Slowly"  # not "003 - The French Omelette…"
+    assert all({"title", "titleSort"} <= set(i.locked) for i in members)  # a rescan keeps them
+
+
+async def test_a_refused_title_edit_still_completes_the_job(
+    login: Login, media_host: MediaHost, plex_world: PlexWorld
+) -> None:
+    bob = await login("bob")
+    plex_world.plex.refuse_edits = True
+    try:
+        job = await start(bob, media_host.rss("synthwave-study-mix"))
+        done = await finished(bob, job["id"])
+    finally:
+        plex_world.plex.refuse_edits = False
+    assert done["state"] == "completed" and done["plex"]["state"] == "done", done
+    coll = plex_world.plex.items[int(done["plex"]["collection_key"])]
+    titles = sorted(plex_world.plex.items[rk].title for rk in coll.children or ())
+    assert titles[0].startswith("001 - ")  # left as the scanner named it

@@ -21,7 +21,7 @@ from tests.support import backends
 from tests.support.kuma_rig import app_of, on_app_loop
 from tests.support.live import LiveStream
 from tests.support.servers import running_app
-from tests.support.signin import admin_client, csrf_token, sign_in_with_plex
+from tests.support.signin import admin_client, csrf_token, new_api_token, sign_in_with_plex
 
 
 @asynccontextmanager
@@ -48,13 +48,6 @@ async def _admin_action(admin: httpx.AsyncClient, user_id: int, action: str, **f
     token = await csrf_token(admin, "/admin/users")
     done = await admin.post(f"/admin/users/{user_id}/{action}", data={"csrf_token": token, **form})
     assert done.status_code == 303, done.text
-
-
-async def _token_for(http: httpx.AsyncClient) -> str:
-    token = await csrf_token(http, "/account")
-    created = await http.post("/account/tokens", data={"csrf_token": token, "name": "script"})
-    assert created.status_code == 201
-    return created.text.split('class="token-value">')[1].split("<")[0]
 
 
 async def _publish(app: FastAPI, event: Event) -> None:
@@ -100,7 +93,7 @@ async def test_a_demoted_admin_stops_getting_admin_events_on_every_stream(
                 alice_id = await _user_id(app, "alice")
             await _admin_action(admin, alice_id, "role", role="admin")
             async with plex_user(server, plex_world, "alice") as alice:
-                bearer = {"Authorization": f"Bearer {await _token_for(alice)}"}
+                bearer = {"Authorization": f"Bearer {await new_api_token(alice)}"}
                 async with (
                     LiveStream(alice) as cookie_live,
                     LiveStream(alice, bearer) as token_live,
@@ -153,7 +146,7 @@ async def test_a_change_made_on_one_web_process_ends_streams_on_the_other(
             bob_id = await _user_id(app_of(here), "bob")
             await _admin_action(admin, bob_id, "role", role="admin")
             async with plex_user(there, plex_world, "bob") as bob_admin:
-                bob_bearer = {"Authorization": f"Bearer {await _token_for(bob_admin)}"}
+                bob_bearer = {"Authorization": f"Bearer {await new_api_token(bob_admin)}"}
             async with (
                 LiveStream(alice) as suspended_live,
                 LiveStream(bob, bob_bearer) as demoted_live,

@@ -285,6 +285,27 @@ async def test_collection_refusals(plex: PlexServerClient) -> None:
         await plex.remove_from_collection(some.rating_key, "999999")
 
 
+async def test_edit_title_sets_and_locks_title_and_sort_title(
+    plex: PlexServerClient, recorder: Recorder
+) -> None:
+    movie = (await plex.section_items(MOVIES, size=1)).items[0]
+    await plex.edit_title(movie.rating_key, movie.type, "Rock & Roll: 100% [Live]", "0007 Rock")
+    edited = await plex.item(movie.rating_key)
+    assert edited is not None
+    assert (edited.title, edited.title_sort) == ("Rock & Roll: 100% [Live]", "0007 Rock")
+    sent = recorder.requests[-2]
+    assert (sent.method, sent.url.path) == ("PUT", f"/library/metadata/{movie.rating_key}")
+    assert sent.url.params["title.locked"] == sent.url.params["titleSort.locked"] == "1"
+    assert sent.url.params["id"] == movie.rating_key and sent.url.params["type"] == "1"
+    assert "Token" not in str(sent.url)
+    with pytest.raises(NotFound):
+        await plex.edit_title("999999", ItemType.MOVIE, "Gone", "Gone")
+    with pytest.raises(ValueError, match="known item type"):
+        await plex.edit_title(movie.rating_key, ItemType.UNKNOWN, "Odd", "Odd")
+    with pytest.raises(ValueError, match="rating key"):
+        await plex.edit_title("1/../2", ItemType.MOVIE, "Bad", "Bad")
+
+
 # -------------------------------------------------------------------- scans
 async def wait_for(plex: PlexServerClient, folder: Path, count: int) -> list[MediaItem]:
     """Polls like the download job does: bounded, because a scan may never finish."""

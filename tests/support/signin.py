@@ -112,3 +112,13 @@ def one_time_password_from_log() -> Iterator[Callable[[], str]]:
         yield lambda: lines[-1].split("one-time password ")[1].split(" ")[0]
     finally:
         logging.getLogger().removeHandler(handler)
+
+
+async def new_api_token(client: httpx.AsyncClient, name: str = "script") -> str:
+    """Creates a personal API token on the account page and reads the secret shown once."""
+    token = await csrf_token(client, "/account")
+    created = await client.post(
+        "/account/tokens", data={"csrf_token": token, "name": name}, follow_redirects=True
+    )
+    assert created.status_code == 200, created.text
+    return created.text.split('class="token-value" id="new-token">')[1].split("<")[0]

@@ -13,9 +13,15 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from medianest.persistence.pool import FairAsyncPool
+from medianest.persistence.timing import time_statements
 from medianest.security.files import private_file, sqlite_file
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Each aiosqlite connection is a thread; a fixed set, opened once and kept, instead of overflow
+# connections opened and closed again whenever a burst comes and goes.
+SQLITE_POOL_SIZE = 15
+SQLITE_MAX_OVERFLOW = 0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -38,17 +44,28 @@ def _keep_private(url: str) -> None:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         _keep_private(url)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            poolclass=FairAsyncPool,
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_MAX_OVERFLOW,
+            connect_args={"timeout": 30},
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        time_statements(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_pre_ping=True,  # lets /readyz and requests recover after the database comes back
+        poolclass=FairAsyncPool,
         pool_size=10,
         max_overflow=10,
         connect_args={"timeout": 5},
     )
+    time_statements(engine)
+    return engine
 
 
 def _sqlite_manual_transactions(dbapi_connection: Any, _: Any) -> None:

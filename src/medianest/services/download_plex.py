@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -117,6 +118,7 @@ class DownloadPlex:
             found = await client.items_by_path(int(section), str(folder))
             keys = [rk for f in sorted(files) for rk in _keys_for(found, f)]
             if len(keys) >= len(files):
+                await _retitle(client, job, items, found, folder)
                 name = owner.display_name if owner else "someone"
                 key, title = await self._collect(client, int(section), job, keys, name)
                 await self._finish(job_id, PlexState.DONE, None, key, title)
@@ -234,6 +236,35 @@ async def _good_items(db: AsyncSession, job_id: int) -> list[DownloadItem]:
         )
     )
     return list(rows)
+
+
+def sort_title(position: int | None, title: str) -> str:
+    """Plex sorts by this: the playlist index first keeps the playlist's order."""
+    return title if position is None else f"{position:04d} {title}"
+
+
+async def _retitle(
+    client: PlexServerClient,
+    job: DownloadJob,
+    items: list[DownloadItem],
+    found: list[MediaItem],
+    folder: Path,
+) -> None:
+    """Give each scanned item its video's real title; Plex's scanner took it from the file name.
+
+    Cosmetic, so a refusal is logged and the job goes on."""
+    for item in sorted(items, key=lambda i: i.position):
+        file = str(folder / item.file_name) if item.file_name else None
+        media = next((m for m in found if file in m.files), None)
+        if media is None or not item.title.strip():
+            continue
+        position = item.position if job.kind == "playlist" else None
+        try:
+            await client.edit_title(
+                media.rating_key, media.type, item.title, sort_title(position, item.title)
+            )
+        except (IntegrationError, ValueError) as exc:
+            log.info("plex title edit failed", job=job.id, item=item.id, error=str(exc)[:200])
 
 
 def _keys_for(found: list[MediaItem], file: str) -> list[str]:

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.datastructures import MutableHeaders
 
 from medianest.observability.access import log_request
+from medianest.persistence.timing import Spent, spent_now
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -152,8 +153,18 @@ class HttpMetrics:
         )
 
 
+def server_timing(spent: Spent, app_seconds: float) -> str:
+    """``pool``: waiting for a database connection; ``db``: running statements; ``app``: all
+    of it until the answer started."""
+    return (
+        f"pool;dur={spent.pool_seconds * 1000:.1f}, db;dur={spent.database_seconds * 1000:.1f}, "
+        f"app;dur={app_seconds * 1000:.1f}"
+    )
+
+
 class MetricsMiddleware:
-    """Counts requests by route *template* (``/api/v1/requests/{id}``) to keep label sets small."""
+    """Counts requests by route *template* (``/api/v1/requests/{id}``) to keep label sets small,
+    and says in ``Server-Timing`` what each answer waited on."""
 
     def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
         self.app = app
@@ -165,15 +176,20 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status = {"code": 500}
+        spent = Spent()
+        spent_token = spent_now.set(spent)
 
         async def send_capturing(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                timing = server_timing(spent, time.perf_counter() - started)
+                MutableHeaders(scope=message).append("server-timing", timing)
             await send(message)
 
         try:
             await self.app(scope, receive, send_capturing)
         finally:
+            spent_now.reset(spent_token)
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             if template.startswith("/static"):

@@ -177,6 +177,20 @@ class PlexServerClient(ServiceClient):
             hubs.append(self._http.parse(SearchHub, {**data, "items": items}, "a search hub"))
         return hubs
 
+    async def edit_title(
+        self, rating_key: str, item_type: int | ItemType, title: str, sort_title: str
+    ) -> None:
+        """Set an item's title and sort title, locked so a later scan or refresh keeps them."""
+        key, code = check_rating_key(rating_key), _type_code(item_type)
+        if not title.strip() or code is None:
+            raise ValueError("an edit needs a title and a known item type")
+        params: dict[str, str | int] = {"type": code, "id": key}
+        params |= {"title.value": title, "title.locked": 1}
+        params |= {"titleSort.value": sort_title or title, "titleSort.locked": 1}
+        self._wire.check(
+            await self._wire.send("PUT", f"/library/metadata/{key}", params), "the item"
+        )
+
     # -- collections ---------------------------------------------------------------------------
 
     async def collections(self, section_id: int) -> list[Collection]:

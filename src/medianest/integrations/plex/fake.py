@@ -10,7 +10,8 @@ header or query parameter; 401 with PMS's HTML page otherwise, ``/identity`` nee
   plexapi needs before searching), ``limit``, paging by ``X-Plex-Container-Start``/``-Size`` as
   headers or query parameters; ``/collections``, ``/recentlyAdded``, ``/genre``, ``/collection``
   (filter choices), ``/search``
-- ``GET /library/metadata/{rk[,rk...]}`` (+ ``/children``, ``/allLeaves``)
+- ``GET /library/metadata/{rk[,rk...]}`` (+ ``/children``, ``/allLeaves``); ``PUT
+  /library/metadata/{rk}?title.value=&titleSort.value=&<field>.locked=1`` (owner only)
 - ``GET /hubs/search``, ``GET /search``
 - collections: ``POST /library/collections`` (also ``smart=1``), ``GET|DELETE
   /library/collections/{rk}``, ``GET .../children|items``, ``PUT .../items?uri=``,
@@ -37,7 +38,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from medianest.integrations.fakekit import ASGIApp, FaultMiddleware
-from medianest.integrations.plex import fake_actions, fake_library
+from medianest.integrations.plex import fake_actions, fake_edit, fake_library
 from medianest.integrations.plex.fake_http import bind
 from medianest.integrations.plex.fake_model import Item, Section
 from medianest.integrations.plex.fake_state import PlexFakeState
@@ -47,6 +48,6 @@ __all__ = ["Item", "PlexFakeState", "Section", "create_app"]
 
 def create_app(state: PlexFakeState) -> ASGIApp:
     """The fake PMS as an ASGI app, behind the shared fault switches."""
-    endpoints = (*fake_actions.ENDPOINTS, *fake_library.ENDPOINTS)
+    endpoints = (*fake_actions.ENDPOINTS, *fake_edit.ENDPOINTS, *fake_library.ENDPOINTS)
     app = Starlette(routes=[bind(state, e) for e in endpoints])
     return FaultMiddleware(app, state.faults)

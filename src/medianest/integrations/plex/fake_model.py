@@ -77,6 +77,7 @@ class Item:
     scanned: bool = False  # added by a scan: removed again when its file disappears
     subtype: str | None = None  # collections: type of their members
     smart_query: str | None = None  # smart collections: the section query they evaluate
+    locked: tuple[str, ...] = ()  # fields an edit locked against the agents ("title"...)
     fold: str = field(default="")
 
     def __post_init__(self) -> None:

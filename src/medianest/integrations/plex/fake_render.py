@@ -208,6 +208,7 @@ def item_dict(
         for c in item.collections or ()
         if c in state.items
     ]
+    data["Field"] = [{"locked": True, "name": name} for name in item.locked]
     if detail:
         directors, roles = fake_seed.people_for(item)
         data["Director"] = [{"tag": name} for name in directors]

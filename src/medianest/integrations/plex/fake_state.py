@@ -54,6 +54,7 @@ class PlexFakeState:
         self.media_root = Path(media_root) if media_root else default_media_root()
         self.scan_delay = 0.5
         self.scan_never_finishes = False
+        self.refuse_edits = False  # metadata edits answer 400, as PMS does for one it cannot apply
         self.scan_tasks: set[asyncio.Task[None]] = set()
         self.owner_tokens: set[str] = {PLEX_OWNER_TOKEN}
         self.tokens: set[str] = {PLEX_OWNER_TOKEN}
@@ -340,6 +341,15 @@ class PlexFakeState:
         item = self.items.get(rk)
         if item and item.collections and crk in item.collections:
             item.collections.remove(crk)
+
+    def edit(self, item: Item, values: Mapping[str, str], locked: Iterable[str] = ()) -> None:
+        """Set ``title``/``titleSort`` as a metadata edit does; other fields are not modelled."""
+        if "title" in values:
+            item.title, item.fold = values["title"], values["title"].casefold()
+        if "titleSort" in values:
+            item.title_sort = values["titleSort"] or None
+        item.locked = tuple(dict.fromkeys((*item.locked, *locked)))
+        self._touch(item)
 
     def _touch(self, item: Item) -> None:
         item.updated_at = max(int(time.time()), item.updated_at + 1)
