@@ -105,6 +105,7 @@ async def test_cancel_stops_a_running_download_and_removes_partial_files(
     done = await finished(alice, job["id"], timeout=5)
     assert done["state"] == "cancelled" and done["items"][0]["state"] == "cancelled"
     assert files_under(root) == []  # the .part, thumbnail and info json are gone
+    assert list(root.iterdir()) == []  # nor the folders they were in
     card = (await alice.get(f"/downloads/{job['id']}/card")).text
     overall = card.split('data-field="overall"')[0].rsplit("<progress", 1)[1]
     bar = card.split('data-field="bar"')[0].rsplit("<progress", 1)[1]

@@ -126,3 +126,28 @@ def delete_partials(config: DownloadConfig, folder: str, stems: list[str]) -> in
     if removed:
         log.info("partial files removed", folder=folder, files=len(removed))
     return len(removed)
+
+
+def prune_empty_folder(config: DownloadConfig, folder: str) -> list[Path]:
+    """Removes a settled job's folder when no file is left in it (an empty archive counts as
+    none), then the person's folder above it if that is empty too; never the root or anything
+    outside it. Returns the folders removed. Blocking: call from a thread."""
+    try:
+        path = config.folder(folder)
+    except InvalidInput:
+        return []
+    archive = archive_path(path)
+    if archive.is_file() and archive.stat().st_size == 0 and len(list(path.iterdir())) == 1:
+        archive.unlink(missing_ok=True)
+    removed: list[Path] = []
+    for candidate in (path, path.parent):
+        if candidate == config.root or not inside(str(config.root), str(candidate)):
+            break
+        try:
+            candidate.rmdir()  # only succeeds when empty
+        except OSError:
+            break
+        removed.append(candidate)
+    if removed:
+        log.info("empty download folder removed", folder=folder, folders=len(removed))
+    return removed

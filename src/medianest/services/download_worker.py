@@ -35,7 +35,7 @@ from medianest.realtime.bus import EventBus
 from medianest.services import download_view as view
 from medianest.services import notifications
 from medianest.services.download_claims import Claim, Claimer
-from medianest.services.download_files import DownloadConfig, delete_partials
+from medianest.services.download_files import DownloadConfig, delete_partials, prune_empty_folder
 from medianest.services.download_policy import HostPolicySource
 
 log = get_logger(__name__)
@@ -260,6 +260,7 @@ async def settle_job(db: AsyncSession, job: DownloadJob, config: DownloadConfig)
     job.cancel_requested = False
     if final == JobState.FAILED:
         job.error = next((i.error for i in items if i.error), "Nothing could be downloaded.")
+    await prune_unused_folder(db, config, job)
     return final
 
 
@@ -280,6 +281,22 @@ async def sweep_partials(
     taken = {_stem_of(job.kind, item) for item in busy}
     stems = [s for s in (_stem_of(job.kind, i) for i in items) if s not in taken]
     await asyncio.to_thread(delete_partials, config, job.folder, stems)
+
+
+async def prune_unused_folder(db: AsyncSession, config: DownloadConfig, job: DownloadJob) -> None:
+    """A failed or cancelled job leaves no empty folder behind, unless another open job (the
+    same playlist started twice) still writes into it."""
+    shared = await db.scalar(
+        select(DownloadJob.id)
+        .where(
+            DownloadJob.folder == job.folder,
+            DownloadJob.id != job.id,
+            DownloadJob.state.in_([JobState.QUEUED, JobState.DOWNLOADING, JobState.PROCESSING]),
+        )
+        .limit(1)
+    )
+    if shared is None:
+        await asyncio.to_thread(prune_empty_folder, config, job.folder)
 
 
 def _stem_of(kind: str, item: DownloadItem) -> str:
