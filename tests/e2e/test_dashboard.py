@@ -4,10 +4,11 @@ webhook (card, bell and toast without a reload), quick links, and the phone layo
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from medianest.config import Settings
 from tests.e2e.conftest import screenshot, sign_in_as_admin
@@ -113,3 +114,25 @@ def test_kuma_notices_read_well_at_both_widths_and_themes(
                 page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
                 screenshot(page, f"dashboard-notices-{width}-{theme}")
         page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_history_bar_hours_are_in_the_viewers_time_zone(
+    settings: Settings, kuma: KumaRig, browser: Browser
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, timezone_id="Asia/Kolkata"
+    )
+    page = context.new_page()
+    try:
+        with running_app(settings) as server:
+            app = app_of(server)
+            loop = app.state.container.runtime.loop
+            poll = asyncio.run_coroutine_threadsafe(coordinator(app).poll_once(), loop)
+            assert poll.result(timeout=30).ok
+            sign_in_as_admin(page, server.url)
+            page.goto(server.url + "/")
+            slot = page.locator(".service-card .history-bar .slot").first
+            # Hours start on the hour in UTC, so at half past in India (UTC+5:30).
+            expect(slot).to_have_attribute("title", re.compile(r"^[^U]*:30[^U]*: "))
+    finally:
+        context.close()

@@ -53,6 +53,13 @@
       item.textContent = describe(when, now);
       item.title = when.toLocaleString([], { dateStyle: "full", timeStyle: "long" });
     });
+    // Tooltips that start with a moment (the history bar's hours): the same local time.
+    (root || document).querySelectorAll("[data-local-title]").forEach(function (item) {
+      var when = new Date(item.getAttribute("data-local-title"));
+      if (isNaN(when.getTime())) { return; }
+      var moment = when.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+      item.title = moment + ": " + (item.getAttribute("data-title-rest") || "");
+    });
   }
 
   function focusAnswer() {
