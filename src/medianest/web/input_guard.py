@@ -25,8 +25,9 @@ from medianest.domain.json_input import (
     load_json,
 )
 from medianest.domain.text import has_nul
+from medianest.web.asgi_body import read_body, replay
 from medianest.web.headers import header
-from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
+from medianest.web.middleware import ASGIApp, Receive, Scope, Send
 from medianest.web.problems import Problem
 
 MAX_JSON_BYTES = 1_000_000
@@ -47,13 +48,13 @@ class JsonBodyGuardMiddleware:
         if scope["type"] != "http" or not _is_json(header(scope, "content-type")):
             await self.app(scope, receive, send)
             return
-        body, complete = await _read(receive, MAX_JSON_BYTES)
+        body, complete = await read_body(receive, MAX_JSON_BYTES)
         problem = _body_problem(body, complete)
         if problem is not None:
             request = StarletteRequest(scope, receive)
             await request.app.state.render_problem(request, problem)(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
 
 def _body_problem(body: bytes, complete: bool) -> Problem | None:
@@ -70,35 +71,6 @@ def _body_problem(body: bytes, complete: bool) -> Problem | None:
     if any(has_nul(text) for text in json_strings(value)):
         return Problem(422, "The JSON body is refused: text must not contain NUL.")
     return None
-
-
-async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), True
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return b"", False
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _takes_int(annotation: Any) -> bool:

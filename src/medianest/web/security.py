@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from medianest.security.tokens import keyed_digest, new_token, same
+from medianest.web.asgi_body import read_body, replay
 from medianest.web.headers import header
 from medianest.web.middleware import ASGIApp, Message, Receive, Scope, Send
 
@@ -122,11 +123,11 @@ class BrowserCsrfMiddleware:
         content_type = header(scope, "content-type").lower()
         if not content_type.startswith("application/x-www-form-urlencoded"):
             return receive, False
-        body, replay = await _buffer(receive)
+        body, replayed = await _buffer(receive)
         if body is None:
-            return replay, False
+            return replayed, False
         values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD, [])
-        return replay, bool(values) and same(values[0], expected)
+        return replayed, bool(values) and same(values[0], expected)
 
     @staticmethod
     async def _reject(scope: Scope, receive: Receive, send: Send) -> None:
@@ -144,27 +145,7 @@ class BrowserCsrfMiddleware:
 
 async def _buffer(receive: Receive) -> tuple[bytes | None, Receive]:
     """Reads the whole (small) body so it can be checked, then replays it to the app."""
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            return None, receive
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
+    body, complete = await read_body(receive, MAX_FORM_BYTES)
+    if not complete:
+        return None, receive
+    return body, replay(body, receive)
