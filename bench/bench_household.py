@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from bench.server import ADMIN_PASSWORD, free_port
+from bench.server import ADMIN_PASSWORD, free_port, resident_mb, stop_process
 
 CLIENT_TIMEOUT = 30.0
 SLOW_SECONDS = 2.0
@@ -113,19 +113,7 @@ def demo_server(
             print(log_path.read_text()[-6000:])
             raise
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def resident_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+            stop_process(process)
 
 
 class MemoryProbe(threading.Thread):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.server import resident_mb, stop_process
 from medianest.demo.world import DemoWorld
 
 ROUNDS = 3
@@ -97,25 +98,9 @@ def _start(
     return process, took
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _bare(port: int) -> float:
     process, took = _start([sys.executable, "-c", BARE_APP, str(port)], dict(os.environ), port)
-    _stop(process)
+    stop_process(process)
     return took
 
 
@@ -161,20 +146,20 @@ def run() -> None:
             command = [sys.executable, "-m", "medianest", "serve"]
             env = _medianest_env(world, root / "data", port)
             process, first = _start(command, env, port)  # creates keys, migrates, seeds
-            _stop(process)
+            stop_process(process)
             bare, ours = [], []
             for _ in range(ROUNDS):  # interleaved, so machine load hits both alike
                 bare.append(_bare(_free_port()))
                 process, took = _start(command, env, port)
                 ours.append(took)
-                _stop(process)
+                stop_process(process)
             process, _ = _start(command, env, port)
             try:
-                ready_rss = _rss_mb(process.pid)
+                ready_rss = resident_mb(process.pid)
                 made = _browse(f"http://127.0.0.1:{port}")
-                loaded_rss = _rss_mb(process.pid)
+                loaded_rss = resident_mb(process.pid)
             finally:
-                _stop(process)
+                stop_process(process)
         finally:
             world.stop()
     base, mine = statistics.median(bare), statistics.median(ours)
