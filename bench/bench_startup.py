@@ -10,6 +10,7 @@ a browsing load over every feature's pages.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -114,7 +115,13 @@ def _medianest_env(world: DemoWorld, data_dir: Path, port: int) -> dict[str, str
         "admin_password": PASSWORD,
         "log_level": "warning",
     }
-    env.update({f"MEDIANEST_{k.upper()}": str(v) for k, v in overrides.items()})
+    # Lists travel as JSON, the way pydantic-settings reads them from the environment.
+    env.update(
+        {
+            f"MEDIANEST_{k.upper()}": json.dumps(v) if isinstance(v, list) else str(v)
+            for k, v in overrides.items()
+        }
+    )
     return env
 
 
