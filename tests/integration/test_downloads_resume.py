@@ -142,6 +142,8 @@ async def _rewind_to_plex_step(app: FastAPI, job_id: int, holder: str, *, fresh:
         }
         if not fresh:
             values["updated_at"] = datetime.now(UTC) - timedelta(hours=1)
+            # It died after Plex made the collection, before the key was recorded.
+            values["plex_collection_key"] = None
         await db.execute(update(DownloadJob).where(DownloadJob.id == job_id).values(**values))
         await db.execute(delete(Notification))
 

@@ -148,6 +148,21 @@ class DownloadPlex:
             except NotFound:
                 log.info("collection gone from Plex, making a new one", key=key)
         title = await self._title(job, owner)
+        if job.plex_collection_title == title:
+            # An earlier run wrote the title down, then died around making the collection:
+            # take up the one it may have made rather than make a second.
+            found = [c for c in await client.collections(section) if c.title == title]
+            if found and not found[0].smart:
+                present = await _collection_keys(client, found[0].rating_key)
+                new = [k for k in keys if k not in present]
+                await client.add_to_collection(found[0].rating_key, new, machine_identifier=machine)
+                return found[0].rating_key, title
+        async with self.sessions.begin() as db:  # written before Plex is asked, for that case
+            await db.execute(
+                update(DownloadJob)
+                .where(DownloadJob.id == job.id)
+                .values(plex_collection_title=title)
+            )
         made = await client.create_collection(section, title, keys, machine_identifier=machine)
         return made.rating_key, made.title or title
 
