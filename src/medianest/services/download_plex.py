@@ -151,12 +151,17 @@ class DownloadPlex:
         if job.plex_collection_title == title:
             # An earlier run wrote the title down, then died around making the collection:
             # take up the one it may have made rather than make a second.
-            found = [c for c in await client.collections(section) if c.title == title]
-            if found and not found[0].smart:
-                present = await _collection_keys(client, found[0].rating_key)
+            found = [
+                c for c in await client.collections(section) if c.title == title and not c.smart
+            ]
+            if found:  # the newest: the one that run made just before it died
+                newest = max(
+                    found, key=lambda c: int(c.rating_key) if c.rating_key.isdigit() else -1
+                )
+                present = await _collection_keys(client, newest.rating_key)
                 new = [k for k in keys if k not in present]
-                await client.add_to_collection(found[0].rating_key, new, machine_identifier=machine)
-                return found[0].rating_key, title
+                await client.add_to_collection(newest.rating_key, new, machine_identifier=machine)
+                return newest.rating_key, title
         async with self.sessions.begin() as db:  # written before Plex is asked, for that case
             await db.execute(
                 update(DownloadJob)
