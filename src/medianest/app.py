@@ -89,21 +89,21 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
             bootstrap = asyncio.create_task(_bootstrap_admin_later(container, settings))
         if missing := missing_vendor_files():
             log.warning("front-end packages missing; run `make assets`", missing=missing)
-        # --- feature start-up: dashboard (issue 5) ---
+        # --- feature start-up: dashboard ---
         if container.status_loop is not None:
             container.status_loop.start()  # one process polls (a lease); stopped at close
             container.close_later(container.status_loop)
-        # --- feature start-up: library (issue 6) ---
-        # --- feature start-up: requests (issue 7) ---
-        # --- feature start-up: downloads (issue 8) ---
+        # --- feature start-up: library ---
+        # --- feature start-up: requests ---
+        # --- feature start-up: downloads ---
         if container.downloads is not None:
             try:  # resume what a crash or restart left; the minute tick retries if this fails
                 await container.downloads.reconcile()
             except Exception as exc:
                 log.warning("downloads not reconciled at start", reason=str(exc)[:200])
-        # --- feature start-up: admin integrations (issue 9) ---
-        # --- feature start-up: admin limits, features and branding (issue 9) ---
-        # --- feature start-up: docs hub (issue 9) ---
+        # --- feature start-up: admin integrations ---
+        # --- feature start-up: admin limits, features and branding ---
+        # --- feature start-up: docs hub ---
         if container.docs is not None:
             try:  # the shipped pages, once, on a fresh install
                 await container.docs.seed()
@@ -148,7 +148,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.include_router(account.router)
     app.include_router(admin_users.router)
     app.include_router(users_api.router)
-    # --- feature routers: dashboard (issue 5) ---
+    # --- feature routers: dashboard ---
     from medianest.web.api import notifications as notifications_api
     from medianest.web.api import services as services_api
     from medianest.web.pages import admin_links
@@ -158,40 +158,40 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     app.include_router(admin_links.router)
     app.include_router(services_api.router)
     app.include_router(notifications_api.router)
-    # --- feature routers: library (issue 6) ---
+    # --- feature routers: library ---
     from medianest.web.api import library as library_api
     from medianest.web.pages import library, library_collections, library_search
 
-    library_on = [Depends(feature_enabled("library"))]  # admin switch (issue 9)
+    library_on = [Depends(feature_enabled("library"))]  # admin switch
     app.include_router(library_search.router, dependencies=library_on)  # before /library/items
     app.include_router(library.router, dependencies=library_on)
     app.include_router(library_collections.router, dependencies=library_on)
     app.include_router(library_api.router, dependencies=library_on)
-    # --- feature routers: requests (issue 7) ---
+    # --- feature routers: requests ---
     from medianest.web.api import overseerr_webhook
     from medianest.web.api import requests as requests_api
     from medianest.web.pages import request_lists
     from medianest.web.pages import requests as requests_pages
 
-    requests_on = [Depends(feature_enabled("requests"))]  # admin switch (issue 9)
+    requests_on = [Depends(feature_enabled("requests"))]  # admin switch
     app.include_router(requests_pages.router, dependencies=requests_on)
     app.include_router(request_lists.router, dependencies=requests_on)
     app.include_router(requests_api.router, dependencies=requests_on)
     app.include_router(overseerr_webhook.router)  # webhooks keep working when it is off
-    # --- feature routers: downloads (issue 8) ---
+    # --- feature routers: downloads ---
     from medianest.web.api import downloads as downloads_api
     from medianest.web.pages import downloads as downloads_pages
 
-    youtube_on = [Depends(feature_enabled("youtube"))]  # admin switch (issue 9)
+    youtube_on = [Depends(feature_enabled("youtube"))]  # admin switch
     app.include_router(downloads_pages.router, dependencies=youtube_on)
     app.include_router(downloads_api.router, dependencies=youtube_on)
-    # --- feature routers: admin integrations (issue 9) ---
+    # --- feature routers: admin integrations ---
     from medianest.web.api import admin_integrations as admin_integrations_api
     from medianest.web.pages import admin_integrations
 
     app.include_router(admin_integrations.router)
     app.include_router(admin_integrations_api.router)
-    # --- feature routers: admin limits, features and branding (issue 9) ---
+    # --- feature routers: admin limits, features and branding ---
     from medianest.web import features
     from medianest.web.api import admin_settings as admin_settings_api
     from medianest.web.pages import admin_settings
@@ -199,7 +199,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
     features.install(app)
     app.include_router(admin_settings.router)
     app.include_router(admin_settings_api.router)
-    # --- feature routers: docs hub (issue 9) ---
+    # --- feature routers: docs hub ---
     from medianest.web.api import docs as docs_api
     from medianest.web.pages import admin_docs
     from medianest.web.pages import docs as docs_pages

@@ -112,20 +112,20 @@ class Settings(BaseSettings):
     plex_youtube_section: str | None = None
 
     # Feature settings: each feature adds its own fields below its marker.
-    # --- dashboard settings (issue 5) ---
+    # --- dashboard settings ---
     # Uptime Kuma polling interval (jittered, backs off while Kuma is down); 0 = webhooks only.
     status_poll_seconds: float = Field(default=60.0, ge=0, le=86400)
     # Status history kept for uptime figures (at least the 30-day window).
     status_history_days: int = Field(default=35, ge=31, le=3650)
     # Inbox notifications older than this are deleted.
     notification_retention_days: int = Field(default=90, ge=1, le=3650)
-    # --- library settings (issue 6) ---
+    # --- library settings ---
     # Plex answers are fresh this long, and kept this long to show while Plex is down.
     library_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
     library_stale_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
     library_plex_timeout_seconds: float = Field(default=6.0, gt=0, le=120)
     library_image_cache_mb: int = Field(default=500, ge=1, le=1_000_000)
-    # --- requests settings (issue 7) ---
+    # --- requests settings ---
     # Where TMDB posters come from (MediaNest fetches and caches them; browsers only see MediaNest).
     tmdb_image_url: str = "https://image.tmdb.org/t/p"
     requests_per_hour: int = Field(default=20, ge=1, le=10000)  # per user
@@ -140,7 +140,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL with a host")
         return value.rstrip("/")
 
-    # --- downloads settings (issue 8) ---
+    # --- downloads settings ---
     # Videos downloaded at once (all people together); the rest wait their turn, taken in turns.
     download_concurrency: int = Field(default=2, ge=1, le=16)
     download_jobs_per_hour: int = Field(default=5, ge=1, le=10_000)  # per user

@@ -82,22 +82,22 @@ class Container:
     consumer: Consumer | None = field(default=None)
     closing: list[Closeable] = field(default_factory=list)
     # Feature services, set by build_container (each feature below its marker).
-    # --- container fields: dashboard (issue 5) ---
+    # --- container fields: dashboard ---
     status: StatusCoordinator | None = None
     status_loop: StatusLoop | None = None
-    # --- container fields: library (issue 6) ---
+    # --- container fields: library ---
     library_cache: LibraryCache | None = None
     library: LibraryService | None = None
     library_images: ImageStore | None = None
-    # --- container fields: requests (issue 7) ---
+    # --- container fields: requests ---
     requests: RequestsService | None = None
-    # --- container fields: downloads (issue 8) ---
+    # --- container fields: downloads ---
     downloads: DownloadService | None = None
-    # --- container fields: admin integrations (issue 9) ---
+    # --- container fields: admin integrations ---
     integration_settings: IntegrationSettings | None = None
-    # --- container fields: admin limits, features and branding (issue 9) ---
+    # --- container fields: admin limits, features and branding ---
     live: LiveSettings | None = None
-    # --- container fields: docs hub (issue 9) ---
+    # --- container fields: docs hub ---
     docs: DocsHub | None = None
     # --- container fields: retention (operations) ---
     retention: Retention | None = None
@@ -176,7 +176,7 @@ async def build_container(settings: Settings) -> Container:
     runtime = JobRuntime(asyncio.get_running_loop())
     tasks = register_tasks(huey, runtime, sessions)
     limiter = build_limiter(settings)
-    live = LiveSettings(sessions, Tunables.defaults(settings))  # admin limits (issue 9)
+    live = LiveSettings(sessions, Tunables.defaults(settings))  # admin limits
     policy = SessionPolicy.from_settings(settings, live)
     plextv = PlexTvClient(settings.plextv_url, client_identifier=client_id, version=__version__)
     integrations = Integrations(
@@ -217,7 +217,7 @@ async def build_container(settings: Settings) -> Container:
             bus=bus,
         ),
     )
-    # --- container build: dashboard (issue 5) ---
+    # --- container build: dashboard ---
     container.status = StatusCoordinator(
         sessions,
         bus,
@@ -232,7 +232,7 @@ async def build_container(settings: Settings) -> Container:
         ),
     )
     container.status_loop = StatusLoop(container.status)
-    # --- container build: library (issue 6) ---
+    # --- container build: library ---
     container.library_cache = build_library_cache(
         settings.redis_url, settings.redis_namespace, settings.library_stale_seconds
     )
@@ -250,10 +250,10 @@ async def build_container(settings: Settings) -> Container:
         max_bytes=settings.library_image_cache_mb * 1024 * 1024,
         timeout=settings.library_plex_timeout_seconds,
     )
-    # --- container build: requests (issue 7) ---
+    # --- container build: requests ---
     container.requests = RequestsService.build(settings, sessions, bus, limiter, integrations, live)
     request_jobs.bind(huey, container.requests)
-    # --- container build: downloads (issue 8) ---
+    # --- container build: downloads ---
     container.downloads = build_downloads(
         settings,
         sessions,
@@ -267,7 +267,7 @@ async def build_container(settings: Settings) -> Container:
     download_jobs.bind(huey, container.downloads.worker, container.downloads.plex, runtime)
     if container.library is not None:
         container.library.use_collection_origin(container.downloads.plex.created_collections)
-    # --- container build: admin integrations (issue 9) ---
+    # --- container build: admin integrations ---
     container.integration_settings = await start_integration_settings(
         sessions,
         settings,
@@ -284,9 +284,9 @@ async def build_container(settings: Settings) -> Container:
         ),
     )
     container.close_later(container.integration_settings)
-    # --- container build: admin limits, features and branding (issue 9) ---
+    # --- container build: admin limits, features and branding ---
     container.live = live
-    # --- container build: docs hub (issue 9) ---
+    # --- container build: docs hub ---
     container.docs = DocsHub(sessions, container.live)
     # --- container build: retention (operations) ---
     container.retention = build_retention(settings, sessions, policy, container.status)

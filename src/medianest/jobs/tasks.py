@@ -31,9 +31,9 @@ def register_tasks(
 
     heartbeat_task = huey.task(name="heartbeat", expires=120)(heartbeat)
     huey.periodic_task(crontab(minute="*"), name="heartbeat-periodic")(heartbeat)
-    # --- tasks: requests (issue 7) ---
+    # --- tasks: requests ---
     request_jobs.register(huey, runtime)  # reconciliation; its service is bound later
-    # --- tasks: downloads (issue 8) ---
+    # --- tasks: downloads ---
     download_jobs.register(huey, runtime)  # work, plex, tick; services bound later
     # --- tasks: retention (operations) ---
     retention_task = retention_jobs.register(huey, runtime)  # its service is bound later

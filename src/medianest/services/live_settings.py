@@ -62,7 +62,7 @@ class Tunables(BaseModel):
         return bool(getattr(self, f"feature_{feature}", True))
 
 
-# app_settings key of each field (the approval switch kept the key it had before issue 9).
+# app_settings key of each field (the approval switch keeps its older key).
 STORAGE_KEYS: dict[str, str] = {
     name: f"live.{name}" for name in Tunables.model_fields if name != "new_users_need_approval"
 } | {"new_users_need_approval": runtime_settings.NEW_USERS_NEED_APPROVAL}

@@ -1,4 +1,4 @@
-"""service status snapshots, history, quick links, notification preferences (issue 5)
+"""service status snapshots, history, quick links, notification preferences
 
 Revision ID: 0004
 Revises: 0003

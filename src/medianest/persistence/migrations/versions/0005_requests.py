@@ -1,4 +1,4 @@
-"""media requests (issue 7)
+"""media requests
 
 Revision ID: 0005
 Revises: 0004

@@ -1,4 +1,4 @@
-"""YouTube download jobs (issue 8)
+"""YouTube download jobs
 
 Revision ID: 0006
 Revises: 0005

@@ -1,4 +1,4 @@
-"""integration settings and documentation pages (issue 9)
+"""integration settings and documentation pages
 
 Revision ID: 0007
 Revises: 0006
