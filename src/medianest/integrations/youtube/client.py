@@ -8,6 +8,9 @@ state) and blocks: call it from a job thread, never from the event loop.
 
 Every request yt-dlp makes, and every redirect hop, is checked by the URL guard first
 (see :mod:`medianest.integrations.youtube.ydl`).
+
+yt-dlp itself (about 30 MB and 0.3 s to import) is loaded by the first call that resolves or
+downloads, not when this module is imported: a web process that never downloads never loads it.
 """
 
 from __future__ import annotations
@@ -18,11 +21,7 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from yt_dlp import YoutubeDL
-from yt_dlp.networking.exceptions import HTTPError
-from yt_dlp.utils import DownloadError, UnsupportedError
+from typing import TYPE_CHECKING, Any
 
 from medianest.integrations.youtube.files import (
     archive_path,
@@ -42,8 +41,12 @@ from medianest.integrations.youtube.models import (
     UnsafeFetch,
     Unsupported,
 )
-from medianest.integrations.youtube.ydl import Guard, GuardedYDL, Refused, UserCancelled, YdlLogger
 from medianest.observability.logging import get_logger
+
+if TYPE_CHECKING:
+    from yt_dlp.utils import DownloadError
+
+    from medianest.integrations.youtube.ydl import Guard
 
 log = get_logger(__name__)
 
@@ -92,6 +95,8 @@ def _smuggled_id(url: str | None) -> str | None:
 
 def _range_refused(exc: DownloadError) -> bool:
     """Whether yt-dlp gave up on a ``416 Range Not Satisfiable`` (a resume past the end)."""
+    from yt_dlp.networking.exceptions import HTTPError
+
     cause = exc.exc_info[1] if exc.exc_info else None
     return isinstance(cause, HTTPError) and cause.status == 416
 
@@ -99,6 +104,8 @@ def _range_refused(exc: DownloadError) -> bool:
 def _replayable(raw: dict[str, Any]) -> dict[str, Any] | None:
     """The entry as yt-dlp's own ``--load-info-json`` keeps it (no run-time keys), when small
     enough to store."""
+    from yt_dlp import YoutubeDL
+
     clean = YoutubeDL.sanitize_info(dict(raw), remove_private_keys=True)
     if not isinstance(clean, dict) or len(json.dumps(clean)) > MAX_SOURCE_BYTES:
         return None
@@ -144,6 +151,8 @@ class YoutubeClient:
         self._ffmpeg = ffmpeg
 
     def _base(self) -> dict[str, Any]:
+        from medianest.integrations.youtube.ydl import YdlLogger
+
         params: dict[str, Any] = {
             "quiet": True,
             "noprogress": True,
@@ -166,6 +175,10 @@ class YoutubeClient:
 
         Lists at most ``max_entries + 1`` entries, so a huge playlist is known to be too big
         without walking all of it (``count`` still says how many it has when yt-dlp knows)."""
+        from yt_dlp.utils import DownloadError, UnsupportedError
+
+        from medianest.integrations.youtube.ydl import GuardedYDL, Refused
+
         params = self._base() | {"extract_flat": "in_playlist", "playlistend": max_entries + 1}
         try:
             with GuardedYDL(params, self._guard) as ydl:
@@ -212,6 +225,8 @@ class YoutubeClient:
 
     def fetch_thumbnail(self, url: str, *, max_bytes: int = 1_000_000) -> bytes | None:
         """The image bytes (JPEG/PNG/WebP), through the guard; None when unusable."""
+        from medianest.integrations.youtube.ydl import GuardedYDL
+
         try:
             with GuardedYDL(self._base(), self._guard) as ydl:
                 response = ydl.urlopen(url)
@@ -230,6 +245,8 @@ class YoutubeClient:
     # -- download ------------------------------------------------------------------------------
 
     def _run(self, params: dict[str, Any], spec: DownloadSpec) -> None:
+        from medianest.integrations.youtube.ydl import GuardedYDL
+
         with GuardedYDL(params, self._guard) as ydl:
             if spec.source is not None:  # listed already: no second fetch of the playlist
                 ydl.process_ie_result(copy.deepcopy(spec.source), download=True)
@@ -237,6 +254,8 @@ class YoutubeClient:
                 ydl.extract_info(spec.url, download=True)
 
     def _run_resuming(self, params: dict[str, Any], spec: DownloadSpec) -> None:
+        from yt_dlp.utils import DownloadError
+
         try:
             self._run(params, spec)
         except DownloadError as exc:
@@ -249,6 +268,8 @@ class YoutubeClient:
             self._run(params, spec)
 
     def _run_any(self, params: dict[str, Any], spec: DownloadSpec) -> None:
+        from yt_dlp.utils import DownloadError
+
         try:
             self._run_resuming(params, spec)
         except DownloadError:
@@ -294,6 +315,10 @@ class YoutubeClient:
         ``on_progress`` is called from yt-dlp's hook (throttle it); ``should_cancel`` is asked on
         every hook call, so a cancel lands within one chunk. Raises :class:`Cancelled` (partial
         files removed), :class:`UnsafeFetch` or :class:`MediaUnavailable`."""
+        from yt_dlp.utils import DownloadError
+
+        from medianest.integrations.youtube.ydl import Refused, UserCancelled
+
         seen: dict[str, Any] = {}
 
         def hook(d: dict[str, Any]) -> None:
