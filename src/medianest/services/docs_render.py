@@ -7,6 +7,8 @@ picks one explicitly) so that other pages can link to one FAQ entry.
 
 Placeholders such as ``{{server_name}}`` are filled in after parsing, HTML-escaped, so a
 branding change shows up at once and never changes the anchors.
+
+markdown-it is loaded by the first page rendered, not at start.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 ALLOWED_TAGS = HEADINGS | {
@@ -54,12 +59,12 @@ _sanitizer = nh3.Cleaner(
 )
 
 
+@cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     return md.enable(["table", "strikethrough"])
-
-
-_MD = _markdown()
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,8 @@ def _unique(anchor: str, used: set[str]) -> str:
 @lru_cache(maxsize=256)
 def parse(markdown: str) -> Parsed:
     """Sanitised HTML (placeholders still in it) and the page's sections; cached by source."""
-    tokens = _MD.parse(markdown)
+    md = _markdown()
+    tokens = md.parse(markdown)
     used: set[str] = set()
     sections: list[Section] = []
     anchor, heading, text = "", "", list[str]()
@@ -139,7 +145,7 @@ def parse(markdown: str) -> Parsed:
             text.append(token.content)
     if heading or text:
         sections.append(Section(anchor, heading, " ".join(t for t in text if t)))
-    rendered = _MD.renderer.render(tokens, _MD.options, {})
+    rendered = md.renderer.render(tokens, md.options, {})
     return Parsed(sanitize(rendered), tuple(sections))
 
 

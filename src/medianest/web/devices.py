@@ -1,10 +1,12 @@
-"""Readable device names ("Firefox on Windows") from User-Agent strings, via ua-parser."""
+"""Readable device names ("Firefox on Windows") from User-Agent strings, via ua-parser.
+
+ua-parser (with the YAML loader it brings) is imported by the first page that lists devices,
+not at start: most requests never show one.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
-
-from ua_parser import parse
 
 UNKNOWN = "Unknown browser"
 
@@ -13,6 +15,8 @@ UNKNOWN = "Unknown browser"
 def device_name(user_agent: str | None) -> str:
     if not user_agent:
         return UNKNOWN
+    from ua_parser import parse
+
     found = parse(user_agent[:1000])
     browser = found.user_agent.family if found.user_agent else None
     system = found.os.family if found.os else None
