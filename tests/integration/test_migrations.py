@@ -72,6 +72,16 @@ async def test_downgrade_one_step_then_upgrade_again(empty_database: str) -> Non
         await engine.dispose()
 
 
+def test_the_newest_migration_file_is_the_head_alembic_upgrades_to() -> None:
+    """A restart decides from the file names alone that there is nothing to migrate."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+    oldest_first = [script.revision for script in reversed(list(scripts.walk_revisions()))]
+    assert migrate.revisions_on_disk() == oldest_first
+    assert migrate.head_revision() == scripts.get_current_head()
+
+
 def test_migrations_match_the_models() -> None:
     """A model change without a migration would only show up on a user's upgrade."""
     import asyncio

@@ -12,13 +12,16 @@ import contextlib
 import traceback
 from pathlib import Path
 
-from alembic.util.exc import CommandError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from medianest.persistence.migrate import MIGRATIONS_DIR, current_revision, head_revision, upgrade
-
-VERSIONS_DIR = MIGRATIONS_DIR / "versions"
+from medianest.persistence.migrate import (
+    VERSIONS_DIR,
+    current_revision,
+    head_revision,
+    revisions_on_disk,
+    upgrade,
+)
 
 
 class DatabaseProblem(Exception):
@@ -72,7 +75,7 @@ async def require_current_schema(engine: AsyncEngine) -> None:
 
 
 def _known(revision: str) -> bool:
-    return any(path.name.startswith(f"{revision}_") for path in VERSIONS_DIR.glob("*.py"))
+    return revision in revisions_on_disk()
 
 
 def _unknown_revision(revision: str) -> str:
@@ -95,6 +98,8 @@ def failing_migration(exc: BaseException) -> str | None:
 
 def describe_migration_failure(exc: BaseException, start: str | None, now: str | None) -> str:
     """One line: which migration failed and why, and where the schema stands."""
+    from alembic.util.exc import CommandError
+
     if isinstance(exc, CommandError) and "Can't locate revision" in str(exc) and start:
         return _unknown_revision(start)
     name = failing_migration(exc)
@@ -112,6 +117,8 @@ MIGRATION_TIMEOUT_S = 120.0
 async def upgrade_to_head(engine: AsyncEngine) -> str | None:
     """Applies pending migrations and returns the new revision; raises a DatabaseProblem."""
     start = await reachable_revision(engine)
+    if start is not None and start == head_revision():
+        return start  # the usual restart: nothing to apply, and alembic stays unloaded
     try:
         await asyncio.wait_for(upgrade(engine), MIGRATION_TIMEOUT_S)
     except TimeoutError as exc:
