@@ -16,6 +16,7 @@ import httpx
 
 from medianest.domain.errors import NotFound, ServiceDown
 from medianest.domain.requests import POSTER_SIZES, poster_name
+from medianest.integrations.base import tls_context
 from medianest.observability.logging import get_logger
 from medianest.services.files import write_atomically
 
@@ -69,7 +70,9 @@ class PosterCache:
         url = f"{self.base_url}/{size}/{name}"
         try:
             async with (
-                httpx.AsyncClient(timeout=self.timeout_s, transport=self.transport) as http,
+                httpx.AsyncClient(
+                    timeout=self.timeout_s, transport=self.transport, verify=tls_context()
+                ) as http,
                 http.stream("GET", url, follow_redirects=False) as response,
             ):
                 if response.status_code == 404:

@@ -25,6 +25,7 @@ from medianest.integrations.base import (
     Refused,
     ServiceClient,
     ServiceHttp,
+    tls_context,
     with_query,
 )
 from medianest.integrations.overseerr.models import (
@@ -126,7 +127,9 @@ class OverseerrClient(ServiceClient):
             api_base(base_url),
             headers={"X-Api-Key": key, "Accept": "application/json"},
             policy=policy,
-            transport=_DetailMissTransport(transport or httpx.AsyncHTTPTransport()),
+            transport=_DetailMissTransport(
+                transport or httpx.AsyncHTTPTransport(verify=tls_context())
+            ),
             clock=clock,
         )
 

@@ -21,6 +21,7 @@ from medianest.domain.download_safety import (
     check_addresses,
     check_url,
 )
+from medianest.integrations.base import tls_context
 
 Resolver = Callable[[str, int], list[str]]
 MAX_REDIRECTS = 5
@@ -67,7 +68,7 @@ class UrlGuard:
         """Follows redirects of ``url`` one hop at a time, checking each hop *before* asking it;
         returns the final URL. A refused hop raises :class:`UnsafeUrl` naming it."""
         current = url
-        with httpx.Client(follow_redirects=False, timeout=timeout) as http:
+        with httpx.Client(follow_redirects=False, timeout=timeout, verify=tls_context()) as http:
             for _ in range(MAX_REDIRECTS + 1):
                 self(current)
                 try:
