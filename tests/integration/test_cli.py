@@ -87,6 +87,45 @@ def test_migrate_brings_a_fresh_sqlite_install_to_head(tmp_path: Path) -> None:
     assert "head" in result.stderr
 
 
+READY_PROBE = """
+import sys
+from fastapi.testclient import TestClient
+from medianest.app import create_app
+from medianest.config import load_settings
+with TestClient(create_app(load_settings())) as client:
+    assert client.get("/readyz").status_code == 200, client.get("/readyz").text
+    assert client.get("/signin").status_code == 200
+print("loaded:", *sorted({name.split(".")[0] for name in sys.modules}))
+"""
+
+
+def test_a_ready_web_process_has_not_loaded_what_only_some_pages_and_jobs_use(
+    tmp_path: Path,
+) -> None:
+    """yt-dlp (about 30 MB), alembic and the Markdown and User-Agent parsers load when a
+    download, a migration or a page that shows them needs them, not with every web process."""
+    env = {
+        "MEDIANEST_DATA_DIR": str(tmp_path),
+        "MEDIANEST_DOWNLOAD_DIR": str(tmp_path / "youtube"),
+        "MEDIANEST_DEMO": "false",
+    }
+    assert run_cli("migrate", env=env).returncode == 0
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MEDIANEST_")}
+    probe = subprocess.run(
+        [sys.executable, "-c", READY_PROBE],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert probe.returncode == 0, probe.stderr
+    listed = [line for line in probe.stdout.splitlines() if line.startswith("loaded:")]
+    loaded = set(listed[-1].split()[1:])
+    assert {"medianest", "sqlalchemy", "huey"} <= loaded  # the probe did start the app
+    assert not loaded & {"yt_dlp", "alembic", "markdown_it", "ua_parser"}
+
+
 def _bootstrap_admin(database_url: str, data_dir: Path) -> None:
     import asyncio
 
