@@ -1,7 +1,7 @@
 """INSERT ... ON CONFLICT DO UPDATE on both SQLite and PostgreSQL (both speak it).
 
 Each dialect's module is imported by the first upsert on it: a SQLite install never loads
-PostgreSQL's (a tenth of a second at start).
+PostgreSQL's (tens of milliseconds and 2 MB at start).
 """
 
 from __future__ import annotations
