@@ -498,6 +498,44 @@ async def test_wrong_shapes_are_bad_response(body: Any, content_type: str) -> No
             await plex.sections()
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'<?xml version="1.0"?><MediaContainer size="0"/>', "text/xml"),
+        ({"MediaContainer": {"Metadata": "not a list"}}, "application/json"),
+        ({"Metadata": []}, "application/json"),
+        ([1, 2, 3], "application/json"),
+    ],
+)
+async def test_wrong_shapes_of_a_page_are_bad_response(body: Any, content_type: str) -> None:
+    async with mock(body, content_type=content_type) as plex:
+        with pytest.raises(BadResponse):
+            await plex.section_items(MOVIES)
+
+
+async def test_media_files_are_read_from_parts_and_nulls_mean_none() -> None:
+    parts = [{"Part": [{"file": "/m/a.mkv", "size": 1}, {"file": 5}, {"id": 2}]}, {"Part": None}]
+    body = {
+        "MediaContainer": {
+            "totalSize": 3,
+            "Metadata": [
+                {
+                    "ratingKey": "1",
+                    "type": "movie",
+                    "Media": parts,
+                    "Genre": [{"id": 4, "tag": "X"}],
+                },
+                {"ratingKey": "2", "type": "movie", "Media": None, "Genre": None},
+                {"ratingKey": "3", "type": "show"},
+            ],
+        }
+    }
+    async with mock(body) as plex:
+        page = await plex.section_items(MOVIES)
+    assert [i.files for i in page.items] == [["/m/a.mkv"], [], []]
+    assert [[(g.id, g.title) for g in i.genres] for i in page.items] == [[("4", "X")], [], []]
+
+
 async def test_redirects_are_not_followed() -> None:
     async with mock(b"", status=302) as plex:
         with pytest.raises(BadResponse, match="redirect"):

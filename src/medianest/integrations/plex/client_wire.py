@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from medianest.integrations.base import NotFound, Refused, ServiceHttp, with_query
 from medianest.integrations.plex.models import ItemPage, MediaItem
@@ -27,6 +28,24 @@ _IMAGE_PATH = re.compile(r"(?:/library/|/:/resources/)[A-Za-z0-9._\-/]*")
 _TITLE = re.compile(r"<title>([^<]{1,100})</title>", re.IGNORECASE)
 
 Params = Mapping[str, str | int]
+
+
+class _PageBox(BaseModel):
+    """A paged ``MediaContainer``: only the envelope fields a page needs, its items typed."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    total_size: Any = Field(default=None, alias="totalSize")
+    metadata: list[MediaItem] = Field(default_factory=list, alias="Metadata")
+
+
+class _PageBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    media_container: _PageBox = Field(alias="MediaContainer")
+
+
+_PAGE_BODY = TypeAdapter(_PageBody)
 
 
 def check_rating_key(value: str | int) -> str:
@@ -111,11 +130,14 @@ class PlexWire:
         """The ``MediaContainer`` object of a JSON answer, with the response for its headers."""
         response = await self.send(method, path, params, **kw)
         self.check(response, what)
+        return self.box(response, what), response
+
+    def box(self, response: httpx.Response, what: str) -> dict[str, Any]:
         body = self.http.json(response, f"{what}: the body")
         box = body.get("MediaContainer") if isinstance(body, dict) else None
         if not isinstance(box, dict):
             raise self.http.bad_response(f"{what}: no MediaContainer")
-        return box, response
+        return box
 
     def entries(self, box: Mapping[str, Any], key: str, what: str) -> list[dict[str, Any]]:
         """The array ``key`` of a container (absent means empty, as PMS omits empty arrays)."""
@@ -125,14 +147,26 @@ class PlexWire:
         return [e for e in value if isinstance(e, dict)]
 
     async def page(self, path: str, what: str, params: Params, start: int, size: int) -> ItemPage:
-        """One page, paged by the server: ``start`` >= 0, ``size`` clamped to 1..MAX_PAGE_SIZE."""
+        """One page, paged by the server: ``start`` >= 0, ``size`` clamped to 1..MAX_PAGE_SIZE.
+
+        The page is read straight from the JSON bytes in one go; only when that fails (an odd
+        entry, a body that is not a page) is it read again entry by entry, so that one odd
+        entry is skipped instead of failing the page, and a broken body is told apart."""
         start, size = max(0, int(start)), min(MAX_PAGE_SIZE, max(1, int(size)))
         headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)}
-        box, response = await self.container("GET", path, what, params, headers=headers)
-        items = self.http.parse_each(MediaItem, self.entries(box, "Metadata", what), "items")
-        return ItemPage(
-            items=items, total=self.total(box, response, start + len(items)), start=start
-        )
+        response = await self.send("GET", path, params, headers=headers)
+        self.check(response, what)
+        try:
+            box = _PAGE_BODY.validate_json(response.content).media_container
+        except ValidationError:
+            raw = self.box(response, what)
+            entries = self.entries(raw, "Metadata", what)
+            items = self.http.parse_each(MediaItem, entries, "items")
+            total_size = raw.get("totalSize")
+        else:
+            items, total_size = box.metadata, box.total_size
+        total = self.total({"totalSize": total_size}, response, start + len(items))
+        return ItemPage(items=items, total=total, start=start)
 
     def total(self, box: Mapping[str, Any], response: httpx.Response, fallback: int) -> int:
         """``totalSize`` of a paged container, else the header, else what we can count."""
