@@ -82,10 +82,11 @@ def browse_query(sort: str, genre: str, year: str, page: str) -> BrowseQuery:
     )
 
 
-def browse_params(
+async def browse_params(
     sort: str = "title", genre: str = "", year: str = "", page: str = "1"
 ) -> BrowseQuery:
-    """The grid's query parameters, shared by the page and its infinite-scroll fragment."""
+    """The grid's query parameters, shared by the page and its infinite-scroll fragment.
+    Async although it never waits: FastAPI runs a plain function in a worker thread."""
     return browse_query(sort, genre, year, page)
 
 
