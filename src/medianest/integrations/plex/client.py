@@ -172,15 +172,7 @@ class PlexServerClient(ServiceClient):
         params["includeCollections"] = 1
         if section_id is not None:
             params["sectionId"] = int(section_id)
-        box, _ = await self._wire.container("GET", "/hubs/search", "the search", params)
-        hubs: list[SearchHub] = []
-        for hub in self._wire.entries(box, "Hub", "the search"):
-            items = self._http.parse_each(
-                MediaItem, self._wire.entries(hub, "Metadata", "a search hub"), "search results"
-            )
-            data = {k: v for k, v in hub.items() if k != "Metadata"}
-            hubs.append(self._http.parse(SearchHub, {**data, "items": items}, "a search hub"))
-        return hubs
+        return await self._wire.hubs("/hubs/search", "the search", params)
 
     async def edit_title(
         self, rating_key: str, item_type: int | ItemType, title: str, sort_title: str

@@ -17,7 +17,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from medianest.integrations.base import NotFound, Refused, ServiceHttp, with_query
-from medianest.integrations.plex.models import ItemPage, MediaItem
+from medianest.integrations.plex.models import ItemPage, MediaItem, SearchHub
 
 SERVICE = "Plex"
 LIBRARY_ID = "com.plexapp.plugins.library"
@@ -45,7 +45,20 @@ class _PageBody(BaseModel):
     media_container: _PageBox = Field(alias="MediaContainer")
 
 
+class _HubBox(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    hub: list[SearchHub] = Field(default_factory=list, alias="Hub")
+
+
+class _HubBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    media_container: _HubBox = Field(alias="MediaContainer")
+
+
 _PAGE_BODY = TypeAdapter(_PageBody)
+_HUB_BODY = TypeAdapter(_HubBody)
 
 
 def check_rating_key(value: str | int) -> str:
@@ -167,6 +180,22 @@ class PlexWire:
             items, total_size = box.metadata, box.total_size
         total = self.total({"totalSize": total_size}, response, start + len(items))
         return ItemPage(items=items, total=total, start=start)
+
+    async def hubs(self, path: str, what: str, params: Params) -> list[SearchHub]:
+        """Search hubs, read like :meth:`page`: in one go, else hub by hub and entry by entry."""
+        response = await self.send("GET", path, params)
+        self.check(response, what)
+        try:
+            return _HUB_BODY.validate_json(response.content).media_container.hub
+        except ValidationError:
+            pass
+        hubs: list[SearchHub] = []
+        for hub in self.entries(self.box(response, what), "Hub", what):
+            entries = self.entries(hub, "Metadata", "a search hub")
+            items = self.http.parse_each(MediaItem, entries, "search results")
+            data = {k: v for k, v in hub.items() if k != "Metadata"}
+            hubs.append(self.http.parse(SearchHub, {**data, "items": items}, "a search hub"))
+        return hubs
 
     def total(self, box: Mapping[str, Any], response: httpx.Response, fallback: int) -> int:
         """``totalSize`` of a paged container, else the header, else what we can count."""

@@ -278,16 +278,14 @@ class SearchHub(_Wire):
     """One group of ``/hubs/search`` results (Movies, Shows, Episodes, Collections, ...)."""
 
     type: ItemType = ItemType.UNKNOWN
-    type_raw: str = ""
+    type_raw: str = Field(default="", validation_alias=AliasChoices("type_raw", "type"))
     title: str = ""
     hub_identifier: str = ""
     size: int = 0
     more: bool = False
-    items: list[MediaItem] = Field(default_factory=list)
+    items: list[MediaItem] = Field(
+        default_factory=list, validation_alias=AliasChoices("items", "Metadata")
+    )
 
     _type = field_validator("type", mode="before")(_item_type)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_wire(cls, data: Any) -> Any:
-        return _keep_raw_type(data)
+    _raw = field_validator("type_raw", mode="before")(_as_str)
