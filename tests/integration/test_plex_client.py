@@ -531,8 +531,10 @@ async def test_media_files_are_read_from_parts_and_nulls_mean_none() -> None:
         }
     }
     async with mock(body) as plex:
-        page = await plex.section_items(MOVIES)
+        page = await plex.section_items(MOVIES, files=True)
+        listed = await plex.section_items(MOVIES)
     assert [i.files for i in page.items] == [["/m/a.mkv"], [], []]
+    assert [i.files for i in listed.items] == [[], [], []]  # listings leave the parts unread
     assert [[(g.id, g.title) for g in i.genres] for i in page.items] == [[("4", "X")], [], []]
 
 

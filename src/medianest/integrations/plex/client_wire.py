@@ -11,13 +11,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from medianest.integrations.base import NotFound, Refused, ServiceHttp, with_query
-from medianest.integrations.plex.models import ItemPage, MediaItem, SearchHub
+from medianest.integrations.plex.models import ItemPage, ListedItem, MediaItem, SearchHub
 
 SERVICE = "Plex"
 LIBRARY_ID = "com.plexapp.plugins.library"
@@ -28,21 +28,22 @@ _IMAGE_PATH = re.compile(r"(?:/library/|/:/resources/)[A-Za-z0-9._\-/]*")
 _TITLE = re.compile(r"<title>([^<]{1,100})</title>", re.IGNORECASE)
 
 Params = Mapping[str, str | int]
+Item = TypeVar("Item", bound=MediaItem)
 
 
-class _PageBox(BaseModel):
+class _PageBox(BaseModel, Generic[Item]):
     """A paged ``MediaContainer``: only the envelope fields a page needs, its items typed."""
 
     model_config = ConfigDict(extra="ignore")
 
     total_size: Any = Field(default=None, alias="totalSize")
-    metadata: list[MediaItem] = Field(default_factory=list, alias="Metadata")
+    metadata: list[Item] = Field(default_factory=list, alias="Metadata")
 
 
-class _PageBody(BaseModel):
+class _PageBody(BaseModel, Generic[Item]):
     model_config = ConfigDict(extra="ignore")
 
-    media_container: _PageBox = Field(alias="MediaContainer")
+    media_container: _PageBox[Item] = Field(alias="MediaContainer")
 
 
 class _HubBox(BaseModel):
@@ -57,7 +58,8 @@ class _HubBody(BaseModel):
     media_container: _HubBox = Field(alias="MediaContainer")
 
 
-_PAGE_BODY = TypeAdapter(_PageBody)
+_PAGE_BODY = TypeAdapter(_PageBody[MediaItem])
+_LISTING_BODY = TypeAdapter(_PageBody[ListedItem])
 _HUB_BODY = TypeAdapter(_HubBody)
 
 
@@ -159,8 +161,11 @@ class PlexWire:
             raise self.http.bad_response(f"{what}: {key} is not a list")
         return [e for e in value if isinstance(e, dict)]
 
-    async def page(self, path: str, what: str, params: Params, start: int, size: int) -> ItemPage:
-        """One page, paged by the server: ``start`` >= 0, ``size`` clamped to 1..MAX_PAGE_SIZE.
+    async def page(
+        self, path: str, what: str, params: Params, start: int, size: int, *, files: bool = False
+    ) -> ItemPage:
+        """One page, paged by the server: ``start`` >= 0, ``size`` clamped to 1..MAX_PAGE_SIZE;
+        the items' ``files`` only with ``files`` (see :class:`ListedItem`).
 
         The page is read straight from the JSON bytes in one go; only when that fails (an odd
         entry, a body that is not a page) is it read again entry by entry, so that one odd
@@ -170,14 +175,16 @@ class PlexWire:
         response = await self.send("GET", path, params, headers=headers)
         self.check(response, what)
         try:
-            box = _PAGE_BODY.validate_json(response.content).media_container
+            body = (_PAGE_BODY if files else _LISTING_BODY).validate_json(response.content)
+            box = body.media_container
         except ValidationError:
             raw = self.box(response, what)
             entries = self.entries(raw, "Metadata", what)
-            items = self.http.parse_each(MediaItem, entries, "items")
+            model = MediaItem if files else ListedItem
+            items = list(self.http.parse_each(model, entries, "items"))
             total_size = raw.get("totalSize")
         else:
-            items, total_size = box.metadata, box.total_size
+            items, total_size = list(box.metadata), box.total_size
         total = self.total({"totalSize": total_size}, response, start + len(items))
         return ItemPage(items=items, total=total, start=start)
 

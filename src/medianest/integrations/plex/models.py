@@ -22,6 +22,7 @@ __all__ = [
     "ItemPage",
     "ItemType",
     "LibrarySection",
+    "ListedItem",
     "MediaItem",
     "SearchHub",
     "ServerIdentity",
@@ -235,6 +236,13 @@ class MediaItem(_Wire):
         """The server-side paths of the item's media parts."""
         parts = (p for m in self.media or () for p in m.get("Part") or ())
         return [p["file"] for p in parts if isinstance(p.get("file"), str)]
+
+
+class ListedItem(MediaItem):
+    """An item as a listing page reads it: without its media parts, so ``files`` is empty.
+    Only the search by folder needs them, and reading them was a third of reading a page."""
+
+    media: list[MediaFile] | None = Field(default=None, validation_alias="_not_read")
 
 
 class Collection(_Wire):
