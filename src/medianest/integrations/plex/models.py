@@ -182,7 +182,8 @@ class MediaItem(_Wire):
     """A movie, show, season, episode, clip or collection, with the details MediaNest shows.
 
     ``files`` are the server-side paths of the item's media parts (empty for shows, seasons and
-    collections), from ``media`` (PMS's ``Media[].Part[]``); ``parent_*``/``grandparent_*`` place a season or episode in its show.
+    collections), from ``media`` (PMS's ``Media[].Part[]``); ``parent_*``/``grandparent_*``
+    place a season or episode in its show.
     """
 
     rating_key: str
