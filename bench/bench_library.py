@@ -5,7 +5,9 @@ The fake is seeded with ``PlexFakeState.generated(100_000)`` and served on a rea
 runs in-process (ASGI transport) with its real Plex client talking to that port. "no cache"
 sets the answer cache's TTL to 0, so every request goes to Plex and the ratio is the overhead
 MediaNest adds (auth, client, parsing, caching, JSON or HTML); "cached" is what repeated views
-cost. The three are timed in turns, call by call, so load on the machine hits them alike.
+cost. The three are timed in turns, call by call, so load on the machine hits them alike. The
+verdict compares medians over the whole run; the bracket after it gives the middle half of the
+same ratio turn by turn, to show how much the machine's load moved it.
 """
 
 from __future__ import annotations
@@ -124,14 +126,28 @@ async def _signed_in(app: object) -> httpx.AsyncClient:
     return browser
 
 
+def _spread(baseline: list[float], ours: list[float]) -> str:
+    """The middle half of the ratios turn by turn (each turn's median to that turn's baseline):
+    how far the machine's load moved the answer during the run."""
+    turns = [
+        statistics.median(ours[i : i + BLOCK]) / statistics.median(baseline[i : i + BLOCK])
+        for i in range(0, len(baseline), BLOCK)
+    ]
+    if len(turns) < 4:
+        return ""
+    low, _, high = statistics.quantiles(turns, n=4)
+    return f" [turns x{low:.2f}..x{high:.2f}]"
+
+
 def _verdict(name: str, baseline: list[float], uncached: list[float], cached: list[float]) -> str:
     base = statistics.median(baseline)
     cold, warm = statistics.median(uncached) / base, statistics.median(cached) / base
     cold_goal, warm_goal = GOALS[name]
     marks = ["ok" if cold <= cold_goal else "MISSED", "ok" if warm <= warm_goal else "MISSED"]
     return (
-        f"{name:<18} no cache x{cold:.2f} (goal <= {cold_goal}, {marks[0]})   "
-        f"cached x{warm:.2f} (goal <= {warm_goal}, {marks[1]})"
+        f"{name:<18} no cache x{cold:.2f} (goal <= {cold_goal}, {marks[0]})"
+        f"{_spread(baseline, uncached)}   "
+        f"cached x{warm:.2f} (goal <= {warm_goal}, {marks[1]}){_spread(baseline, cached)}"
     )
 
 

@@ -487,8 +487,11 @@ async def test_unknown_types_are_kept_and_odd_entries_skipped() -> None:
     ("body", "content_type"),
     [
         (b'<?xml version="1.0"?><MediaContainer size="0"/>', "text/xml"),
-        ({"MediaContainer": {"Directory": "not a list"}}, "application/json"),
-        ({"Directory": []}, "application/json"),
+        (
+            {"MediaContainer": {"Directory": "not a list", "Metadata": "not a list"}},
+            "application/json",
+        ),
+        ({"Directory": [], "Metadata": []}, "application/json"),
         ([1, 2, 3], "application/json"),
     ],
 )
@@ -496,6 +499,33 @@ async def test_wrong_shapes_are_bad_response(body: Any, content_type: str) -> No
     async with mock(body, content_type=content_type) as plex:
         with pytest.raises(BadResponse):
             await plex.sections()
+        with pytest.raises(BadResponse):
+            await plex.section_items(MOVIES)
+
+
+async def test_media_files_are_read_from_parts_and_nulls_mean_none() -> None:
+    parts = [{"Part": [{"file": "/m/a.mkv", "size": 1}, {"file": 5}, {"id": 2}]}, {"Part": None}]
+    body = {
+        "MediaContainer": {
+            "totalSize": 3,
+            "Metadata": [
+                {
+                    "ratingKey": "1",
+                    "type": "movie",
+                    "Media": parts,
+                    "Genre": [{"id": 4, "tag": "X"}],
+                },
+                {"ratingKey": "2", "type": "movie", "Media": None, "Genre": None},
+                {"ratingKey": "3", "type": "show"},
+            ],
+        }
+    }
+    async with mock(body) as plex:
+        page = await plex.section_items(MOVIES, files=True)
+        listed = await plex.section_items(MOVIES)
+    assert [i.files for i in page.items] == [["/m/a.mkv"], [], []]
+    assert [i.files for i in listed.items] == [[], [], []]  # listings leave the parts unread
+    assert [[(g.id, g.title) for g in i.genres] for i in page.items] == [[("4", "X")], [], []]
 
 
 async def test_redirects_are_not_followed() -> None:

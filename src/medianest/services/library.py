@@ -88,7 +88,7 @@ class LibraryService:
         # spares every page a second request to Plex.
         ttl = max(self.reader.ttl, SECTIONS_TTL)
         listed = await self.reader.fetch("sections", _SECTIONS, lambda c: c.sections(), ttl=ttl)
-        return Fetched([s for s in listed.value if not s.hidden], listed.degraded)
+        return Fetched([s for s in listed.value if not s.hidden], listed.degraded, listed.version)
 
     async def sections(self) -> Fetched[list[SectionSummary]]:
         """Every visible section with its item count (counted by Plex, nothing fetched)."""
@@ -111,7 +111,7 @@ class LibraryService:
         found = next((s for s in listed.value if s.id == section_id), None)
         if found is None:
             raise NotFound("There is no such library.")
-        return Fetched(found, listed.degraded)
+        return Fetched(found, listed.degraded, listed.version)
 
     async def browse(self, section: LibrarySection, query: BrowseQuery) -> Fetched[ItemPage]:
         """One page of a section, sorted and filtered by Plex."""
@@ -132,10 +132,10 @@ class LibraryService:
             section_id=section.id,
         )
 
-    async def genres(self, section: LibrarySection) -> list[Tag]:
+    async def genres(self, section: LibrarySection) -> Fetched[list[Tag]]:
         """The section's genres for the filter; an outage just leaves the filter empty."""
         try:  # like the sections, they change rarely and a section change invalidates them
-            found = await self.reader.fetch(
+            return await self.reader.fetch(
                 "genres",
                 _TAGS,
                 lambda c: c.genres(section.id),
@@ -143,8 +143,7 @@ class LibraryService:
                 ttl=max(self.reader.ttl, SECTIONS_TTL),
             )
         except ServiceDown:
-            return []
-        return found.value
+            return Fetched([])
 
     # -- items ----------------------------------------------------------------------------------
 

@@ -111,7 +111,8 @@ class PlexReader:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._inflight[flight] = future
         try:
-            value = await asyncio.wait_for(load(client), self.timeout)
+            async with asyncio.timeout(self.timeout):  # in this task: no extra task per load
+                value = await load(client)
         except asyncio.CancelledError:
             future.cancel()
             raise

@@ -40,6 +40,11 @@ class Viewer:
     def is_admin(self) -> bool:
         return self.user.role == Role.ADMIN
 
+    @property
+    def initial(self) -> str:
+        """The letter on the avatar."""
+        return self.user.display_name[:1].upper()
+
 
 class SignInRequired(Exception):
     def __init__(self, next_path: str) -> None:

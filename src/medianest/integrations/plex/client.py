@@ -117,9 +117,11 @@ class PlexServerClient(ServiceClient):
         year: int | None = None,
         start: int = 0,
         size: int = 50,
+        files: bool = False,
     ) -> ItemPage:
         """One page of a section; ``size`` is clamped to 1..:data:`MAX_PAGE_SIZE`, ``genre`` is
-        a :class:`Tag` id from :meth:`genres`, ``sort`` is PMS's (``titleSort``, ``year:desc``)."""
+        a :class:`Tag` id from :meth:`genres`, ``sort`` is PMS's (``titleSort``, ``year:desc``);
+        the items' ``files`` are read only with ``files``."""
         params: dict[str, str | int] = {}
         if (code := _type_code(type)) is not None:
             params["type"] = code
@@ -130,7 +132,7 @@ class PlexServerClient(ServiceClient):
         if year is not None:
             params["year"] = int(year)
         path = f"/library/sections/{int(section_id)}/all"
-        return await self._wire.page(path, "the library section", params, start, size)
+        return await self._wire.page(path, "the library section", params, start, size, files=files)
 
     async def genres(self, section_id: int) -> list[Tag]:
         path = f"/library/sections/{int(section_id)}/genre"
@@ -172,15 +174,7 @@ class PlexServerClient(ServiceClient):
         params["includeCollections"] = 1
         if section_id is not None:
             params["sectionId"] = int(section_id)
-        box, _ = await self._wire.container("GET", "/hubs/search", "the search", params)
-        hubs: list[SearchHub] = []
-        for hub in self._wire.entries(box, "Hub", "the search"):
-            items = self._http.parse_each(
-                MediaItem, self._wire.entries(hub, "Metadata", "a search hub"), "search results"
-            )
-            data = {k: v for k, v in hub.items() if k != "Metadata"}
-            hubs.append(self._http.parse(SearchHub, {**data, "items": items}, "a search hub"))
-        return hubs
+        return await self._wire.hubs("/hubs/search", "the search", params)
 
     async def edit_title(
         self, rating_key: str, item_type: int | ItemType, title: str, sort_title: str
@@ -208,6 +202,7 @@ class PlexServerClient(ServiceClient):
         return self._http.parse_each(Collection, entries, "collections")
 
     async def collection_items(self, rating_key: str, start: int = 0, size: int = 50) -> ItemPage:
+        """One page of a collection's items (without their ``files``)."""
         path = f"/library/collections/{check_rating_key(rating_key)}/children"
         return await self._wire.page(path, "the collection", {}, start, size)
 
@@ -280,7 +275,12 @@ class PlexServerClient(ServiceClient):
         start = 0
         while True:
             page = await self.section_items(
-                section_id, type=type, sort="addedAt:asc", start=start, size=MAX_PAGE_SIZE
+                section_id,
+                type=type,
+                sort="addedAt:asc",
+                start=start,
+                size=MAX_PAGE_SIZE,
+                files=True,
             )
             for item in page.items:
                 if any(normalize_folder(f).startswith(prefix) for f in item.files):

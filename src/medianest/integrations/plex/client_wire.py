@@ -11,12 +11,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from medianest.integrations.base import NotFound, Refused, ServiceHttp, with_query
-from medianest.integrations.plex.models import ItemPage, MediaItem
+from medianest.integrations.plex.models import ItemPage, ListedItem, MediaItem, SearchHub
 
 SERVICE = "Plex"
 LIBRARY_ID = "com.plexapp.plugins.library"
@@ -27,6 +28,39 @@ _IMAGE_PATH = re.compile(r"(?:/library/|/:/resources/)[A-Za-z0-9._\-/]*")
 _TITLE = re.compile(r"<title>([^<]{1,100})</title>", re.IGNORECASE)
 
 Params = Mapping[str, str | int]
+Item = TypeVar("Item", bound=MediaItem)
+
+
+class _PageBox(BaseModel, Generic[Item]):
+    """A paged ``MediaContainer``: only the envelope fields a page needs, its items typed."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    total_size: Any = Field(default=None, alias="totalSize")
+    metadata: list[Item] = Field(default_factory=list, alias="Metadata")
+
+
+class _PageBody(BaseModel, Generic[Item]):
+    model_config = ConfigDict(extra="ignore")
+
+    media_container: _PageBox[Item] = Field(alias="MediaContainer")
+
+
+class _HubBox(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    hub: list[SearchHub] = Field(default_factory=list, alias="Hub")
+
+
+class _HubBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    media_container: _HubBox = Field(alias="MediaContainer")
+
+
+_PAGE_BODY = TypeAdapter(_PageBody[MediaItem])
+_LISTING_BODY = TypeAdapter(_PageBody[ListedItem])
+_HUB_BODY = TypeAdapter(_HubBody)
 
 
 def check_rating_key(value: str | int) -> str:
@@ -111,11 +145,14 @@ class PlexWire:
         """The ``MediaContainer`` object of a JSON answer, with the response for its headers."""
         response = await self.send(method, path, params, **kw)
         self.check(response, what)
+        return self.box(response, what), response
+
+    def box(self, response: httpx.Response, what: str) -> dict[str, Any]:
         body = self.http.json(response, f"{what}: the body")
         box = body.get("MediaContainer") if isinstance(body, dict) else None
         if not isinstance(box, dict):
             raise self.http.bad_response(f"{what}: no MediaContainer")
-        return box, response
+        return box
 
     def entries(self, box: Mapping[str, Any], key: str, what: str) -> list[dict[str, Any]]:
         """The array ``key`` of a container (absent means empty, as PMS omits empty arrays)."""
@@ -124,15 +161,48 @@ class PlexWire:
             raise self.http.bad_response(f"{what}: {key} is not a list")
         return [e for e in value if isinstance(e, dict)]
 
-    async def page(self, path: str, what: str, params: Params, start: int, size: int) -> ItemPage:
-        """One page, paged by the server: ``start`` >= 0, ``size`` clamped to 1..MAX_PAGE_SIZE."""
+    async def page(
+        self, path: str, what: str, params: Params, start: int, size: int, *, files: bool = False
+    ) -> ItemPage:
+        """One page, paged by the server: ``start`` >= 0, ``size`` clamped to 1..MAX_PAGE_SIZE;
+        the items' ``files`` only with ``files`` (see :class:`ListedItem`).
+
+        The page is read straight from the JSON bytes in one go; only when that fails (an odd
+        entry, a body that is not a page) is it read again entry by entry, so that one odd
+        entry is skipped instead of failing the page, and a broken body is told apart."""
         start, size = max(0, int(start)), min(MAX_PAGE_SIZE, max(1, int(size)))
         headers = {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)}
-        box, response = await self.container("GET", path, what, params, headers=headers)
-        items = self.http.parse_each(MediaItem, self.entries(box, "Metadata", what), "items")
-        return ItemPage(
-            items=items, total=self.total(box, response, start + len(items)), start=start
-        )
+        response = await self.send("GET", path, params, headers=headers)
+        self.check(response, what)
+        try:
+            body = (_PAGE_BODY if files else _LISTING_BODY).validate_json(response.content)
+            box = body.media_container
+        except ValidationError:
+            raw = self.box(response, what)
+            entries = self.entries(raw, "Metadata", what)
+            model = MediaItem if files else ListedItem
+            items = list(self.http.parse_each(model, entries, "items"))
+            total_size = raw.get("totalSize")
+        else:
+            items, total_size = list(box.metadata), box.total_size
+        total = self.total({"totalSize": total_size}, response, start + len(items))
+        return ItemPage(items=items, total=total, start=start)
+
+    async def hubs(self, path: str, what: str, params: Params) -> list[SearchHub]:
+        """Search hubs, read like :meth:`page`: in one go, else hub by hub and entry by entry."""
+        response = await self.send("GET", path, params)
+        self.check(response, what)
+        try:
+            return _HUB_BODY.validate_json(response.content).media_container.hub
+        except ValidationError:
+            pass
+        hubs: list[SearchHub] = []
+        for hub in self.entries(self.box(response, what), "Hub", what):
+            entries = self.entries(hub, "Metadata", "a search hub")
+            items = self.http.parse_each(MediaItem, entries, "search results")
+            data = {k: v for k, v in hub.items() if k != "Metadata"}
+            hubs.append(self.http.parse(SearchHub, {**data, "items": items}, "a search hub"))
+        return hubs
 
     def total(self, box: Mapping[str, Any], response: httpx.Response, fallback: int) -> int:
         """``totalSize`` of a paged container, else the header, else what we can count."""

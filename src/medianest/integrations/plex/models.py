@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
+from typing_extensions import TypedDict
 
 __all__ = [
     "TYPE_CODES",
@@ -21,6 +22,7 @@ __all__ = [
     "ItemPage",
     "ItemType",
     "LibrarySection",
+    "ListedItem",
     "MediaItem",
     "SearchHub",
     "ServerIdentity",
@@ -117,24 +119,32 @@ class ServerInfo(_Wire):
 
 
 class Tag(_Wire):
-    """A genre or collection tag; ``id`` is what the section filters take (``genre=<id>``)."""
+    """A genre or collection tag; ``id`` is what the section filters take (``genre=<id>``).
 
-    id: str | None = None
-    title: str
+    Items carry ``{"id": 4, "tag": "Action"}``; ``/genre`` lists ``{"key": "4", "title":
+    "Action"}``: aliases read both without a Python step per tag."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_wire(cls, data: Any) -> Any:
-        # Items carry {"id": 4, "tag": "Action"}; /genre lists {"key": "4", "title": "Action"}.
-        if isinstance(data, dict) and "title" not in data:
-            return {"id": _as_str(data.get("id")), "title": data.get("tag", "")}
-        if isinstance(data, dict) and "id" not in data and "key" in data:
-            return {"id": _as_str(data["key"]), "title": data["title"]}
-        return data
+    id: str | None = Field(default=None, validation_alias=AliasChoices("id", "key"))
+    title: str = Field(default="", validation_alias=AliasChoices("title", "tag"))
+
+    _id = field_validator("id", mode="before")(_as_str)
 
 
 def _tags(value: Any) -> Any:
     return [] if value is None else value
+
+
+class MediaPart(TypedDict, total=False):
+    """One file of a :class:`MediaFile` (PMS's ``Part``); only its server-side path is kept."""
+
+    file: Any  # anything but a string is not a path: ``MediaItem.files`` leaves it out
+
+
+class MediaFile(TypedDict, total=False):
+    """One version of an item's media (PMS's ``Media``); plain typed dicts, as models cost more
+    to build than the rest of an item."""
+
+    Part: list[MediaPart] | None
 
 
 class LibrarySection(_Wire):
@@ -172,14 +182,15 @@ class MediaItem(_Wire):
     """A movie, show, season, episode, clip or collection, with the details MediaNest shows.
 
     ``files`` are the server-side paths of the item's media parts (empty for shows, seasons and
-    collections); ``parent_*``/``grandparent_*`` place a season or episode in its show.
+    collections), from ``media`` (PMS's ``Media[].Part[]``); ``parent_*``/``grandparent_*``
+    place a season or episode in its show.
     """
 
     rating_key: str
     key: str = ""
     guid: str | None = None
     type: ItemType = ItemType.UNKNOWN
-    type_raw: str = ""
+    type_raw: str = Field(default="", validation_alias=AliasChoices("type_raw", "type"))
     subtype: str | None = None
     title: str = ""
     title_sort: str | None = None
@@ -208,29 +219,31 @@ class MediaItem(_Wire):
     collections: list[Tag] = Field(
         default_factory=list, validation_alias=AliasChoices("Collection")
     )
-    files: list[str] = Field(default_factory=list)
+    media: list[MediaFile] | None = Field(
+        default=None, validation_alias=AliasChoices("media", "Media")
+    )
 
+    # Field validators only, no model-level one: a page of 200 items is read straight from the
+    # JSON bytes, and copying every item's dict in Python cost more than the rest of the parse.
     _type = field_validator("type", mode="before")(_item_type)
     _keys = field_validator(
-        "rating_key", "parent_rating_key", "grandparent_rating_key", mode="before"
+        "rating_key", "parent_rating_key", "grandparent_rating_key", "type_raw", mode="before"
     )(_as_str)
     _date = field_validator("originally_available_at", mode="before")(_lenient_date)
     _tag_lists = field_validator("genres", "collections", mode="before")(_tags)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_wire(cls, data: Any) -> Any:
-        data = _keep_raw_type(data)
-        if isinstance(data, dict) and "Media" in data and "files" not in data:
-            files = [
-                part["file"]
-                for media in data["Media"] or ()
-                if isinstance(media, dict)
-                for part in media.get("Part") or ()
-                if isinstance(part, dict) and isinstance(part.get("file"), str)
-            ]
-            data = {**data, "files": files}
-        return data
+    @property
+    def files(self) -> list[str]:
+        """The server-side paths of the item's media parts."""
+        parts = (p for m in self.media or () for p in m.get("Part") or ())
+        return [p["file"] for p in parts if isinstance(p.get("file"), str)]
+
+
+class ListedItem(MediaItem):
+    """An item as a listing page reads it: without its media parts, so ``files`` is empty.
+    Only the search by folder needs them, and reading them was a third of reading a page."""
+
+    media: list[MediaFile] | None = Field(default=None, validation_alias="_not_read")
 
 
 class Collection(_Wire):
@@ -274,16 +287,14 @@ class SearchHub(_Wire):
     """One group of ``/hubs/search`` results (Movies, Shows, Episodes, Collections, ...)."""
 
     type: ItemType = ItemType.UNKNOWN
-    type_raw: str = ""
+    type_raw: str = Field(default="", validation_alias=AliasChoices("type_raw", "type"))
     title: str = ""
     hub_identifier: str = ""
     size: int = 0
     more: bool = False
-    items: list[MediaItem] = Field(default_factory=list)
+    items: list[MediaItem] = Field(
+        default_factory=list, validation_alias=AliasChoices("items", "Metadata")
+    )
 
     _type = field_validator("type", mode="before")(_item_type)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_wire(cls, data: Any) -> Any:
-        return _keep_raw_type(data)
+    _raw = field_validator("type_raw", mode="before")(_as_str)

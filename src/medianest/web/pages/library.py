@@ -22,6 +22,7 @@ from medianest.services.library_views import BrowseQuery, Degraded
 from medianest.web.auth import Viewer, page_context, require_viewer
 from medianest.web.deps import container_of
 from medianest.web.pages.library_links import LINKS, notices
+from medianest.web.shared_page import shared_page
 from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -81,10 +82,11 @@ def browse_query(sort: str, genre: str, year: str, page: str) -> BrowseQuery:
     )
 
 
-def browse_params(
+async def browse_params(
     sort: str = "title", genre: str = "", year: str = "", page: str = "1"
 ) -> BrowseQuery:
-    """The grid's query parameters, shared by the page and its infinite-scroll fragment."""
+    """The grid's query parameters, shared by the page and its infinite-scroll fragment.
+    Async although it never waits: FastAPI runs a plain function in a worker thread."""
     return browse_query(sort, genre, year, page)
 
 
@@ -156,20 +158,33 @@ async def _section_listing(
     cards_html = library.rendered.render(version, ("cards", base, query), cards)
     if fragment:
         return HTMLResponse(cards_html)
-    return library_page(
+    genres = await library.genres(section.value)
+    values = {
+        "page_title": section.value.title,
+        "active": "library",
+        "lib": LINKS,
+        "notices": notices(*degraded),
+        "section": section.value,
+        "page": page,
+        "query": query,
+        "sorts": SORTS,
+        "genres": genres.value,
+        "base_url": base,
+        "cards_html": Markup(cards_html.decode()),  # noqa: S704 - rendered by the autoescaping template
+        **links,
+    }
+    # Fresh answers only (a notice is never kept): the page holds the section, its genres and
+    # the posters, so all three answers name it.
+    answers = [a for a in (section.version, genres.version, version) if a is not None]
+    page_version = "|".join(answers) if len(answers) == 3 else None
+    return shared_page(
         request,
         viewer,
+        library.rendered,
+        page_version,
+        (base, query),
         "library_section.html",
-        title=section.value.title,
-        degraded=degraded,
-        section=section.value,
-        page=page,
-        query=query,
-        sorts=SORTS,
-        genres=await library.genres(section.value),
-        base_url=base,
-        cards_html=Markup(cards_html.decode()),  # noqa: S704 - rendered by the autoescaping template
-        **links,
+        values,
     )
 
 
