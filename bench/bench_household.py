@@ -83,6 +83,7 @@ def demo_server(
             "MEDIANEST_HOST": "127.0.0.1",
             "MEDIANEST_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "MEDIANEST_LOG_LEVEL": "warning",
+            "MEDIANEST_SERVER_TIMING": "true",  # the slowest requests say what they waited on
             "COLUMNS": "300",
         }
     )

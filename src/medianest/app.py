@@ -31,6 +31,7 @@ from medianest.web.middleware import (
     MetricsMiddleware,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
+    ServerTimingMiddleware,
 )
 from medianest.web.openapi import install_openapi
 from medianest.web.pages import account, admin_users, home
@@ -215,6 +216,8 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies
     )
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    if settings.server_timing:
+        app.add_middleware(ServerTimingMiddleware)
     if settings.trusted_proxy_list:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     app.add_middleware(SingleHeaderMiddleware)
