@@ -234,4 +234,6 @@ def create_app_from_env() -> FastAPI:
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)
+    app = create_app(settings)
+    app.state.templates.env.auto_reload = True  # development: template edits show at once
+    return app
