@@ -124,7 +124,7 @@ def goal_text(case: Case, share: float, p95_ms: float) -> str:
     goals = []
     if case.min_share is not None:
         met = "met" if share >= case.min_share else "NOT met"
-        goals.append(f">= x{case.min_share:.1f} {met}")
+        goals.append(f"x bare >= {case.min_share:.1f} {met}")
     if case.max_p95_ms is not None:
         met = "met" if p95_ms <= case.max_p95_ms else "NOT met"
         goals.append(f"p95 <= {case.max_p95_ms:.0f} ms {met}")
@@ -183,6 +183,6 @@ def main() -> None:
         base_p95 = statistics.median(r.p95_ms for r in base)
         failed = sum(r.failed for r in mine)
         print(
-            f"{case.label:<36}{rate:9.0f}{base_rate:12.0f}{share:8.2f}{p95_ms:9.1f}"
+            f"{case.label:<36}{rate:9.0f}{base_rate:12.0f}{share:8.3f}{p95_ms:9.1f}"
             f"{base_p95:10.1f}{failed:8d}  {goal_text(case, share, p95_ms)}"
         )
