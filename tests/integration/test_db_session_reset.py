@@ -5,7 +5,7 @@ what other connections committed meanwhile."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +19,9 @@ from medianest.persistence.models import User
 
 class RequestFailed(Exception):
     pass
+
+
+Failing = Callable[[AsyncSession], Awaitable[None]]
 
 
 def _engine(database_url: str) -> AsyncEngine:
@@ -70,14 +73,19 @@ async def _fail_after_database_error(db: AsyncSession) -> None:
 
 @pytest.mark.parametrize("fail", [_fail_after_app_error, _fail_after_database_error])
 async def test_a_write_a_failed_request_left_uncommitted_does_not_reach_the_next_request(
-    engine: AsyncEngine, database_url: str, fail: object
+    engine: AsyncEngine, database_url: str, fail: Failing
 ) -> None:
     sessions = session_factory(engine)
-    assert callable(fail)
-    with pytest.raises((RequestFailed, IntegrityError)):
+    used: list[object] = []
+
+    async def failed_request() -> None:
         async with sessions() as db:
-            failed_on = await _driver_connection(db)
+            used.append(await _driver_connection(db))
             await fail(db)
+
+    with pytest.raises((RequestFailed, IntegrityError)):
+        await failed_request()
+    failed_on = used[0]
     async with sessions() as db:  # one connection so far: the pool hands the same one back
         assert await _driver_connection(db) is failed_on
         assert await db.scalar(select(User).where(User.username_key == "ghost")) is None

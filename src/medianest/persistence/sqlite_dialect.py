@@ -20,8 +20,9 @@ DRIVER = "medianest_aiosqlite"
 
 
 def _in_transaction(connection: PoolProxiedConnection) -> bool:
+    driver = connection.driver_connection
     try:
-        return bool(connection.driver_connection.in_transaction)
+        return bool(driver.in_transaction) if driver is not None else True
     except (AttributeError, ValueError):  # closed or not aiosqlite: let the driver decide
         return True
 
@@ -33,11 +34,11 @@ class SkipIdleRollbackDialect(SQLiteDialect_aiosqlite):
 
     def do_rollback(self, dbapi_connection: PoolProxiedConnection) -> None:
         if _in_transaction(dbapi_connection):
-            super().do_rollback(dbapi_connection)
+            super().do_rollback(dbapi_connection)  # type: ignore[no-untyped-call]
 
     def do_commit(self, dbapi_connection: PoolProxiedConnection) -> None:
         if _in_transaction(dbapi_connection):
-            super().do_commit(dbapi_connection)
+            super().do_commit(dbapi_connection)  # type: ignore[no-untyped-call]
 
 
 registry.register(f"sqlite.{DRIVER}", __name__, SkipIdleRollbackDialect.__name__)
