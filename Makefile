@@ -15,7 +15,7 @@ LOCK := $(UV) pip compile pyproject.toml --universal --python-version 3.11 --gen
 YT_DLP_TESTS := tests/integration/test_downloads_flow.py tests/integration/test_downloads_control.py tests/integration/test_downloads_workers.py tests/integration/test_downloads_live.py tests/contract/test_media_host_fake.py
 SERVICES_ENV := MEDIANEST_TEST_DATABASE_URL=postgresql://127.0.0.1:5432/test MEDIANEST_TEST_REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: run demo test test-services lint format assets browser clean bench lock upgrade-yt-dlp
+.PHONY: run demo test test-services lint format assets browser wrk clean bench lock upgrade-yt-dlp
 
 run: $(VENV)/.run-deps assets ## install everything and start MediaNest on its embedded defaults
 	$(BIN)/medianest serve
@@ -39,7 +39,7 @@ format: $(VENV)/.test-deps
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: $(VENV)/.test-deps assets
+bench: $(VENV)/.test-deps assets wrk
 	$(BIN)/python -m bench
 
 # Python packages come from the lock files in requirements/ (exact versions and hashes), installed by uv.
@@ -91,6 +91,13 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The HTTP benchmark (bench/bench_wrk.py) drives Debian's wrk.
+wrk:
+	@command -v wrk >/dev/null || { \
+	  echo "Installing Debian's wrk for the HTTP benchmark"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,7 @@ from medianest.web.middleware import (
     MetricsMiddleware,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
+    ServerTimingMiddleware,
 )
 from medianest.web.openapi import install_openapi
 from medianest.web.pages import account, admin_users, home
@@ -215,6 +216,8 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         BrowserCsrfMiddleware, secret_key=app.state.secret_key, secure=settings.secure_cookies
     )
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    if settings.server_timing:
+        app.add_middleware(ServerTimingMiddleware)
     if settings.trusted_proxy_list:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     app.add_middleware(SingleHeaderMiddleware)
@@ -231,4 +234,6 @@ def create_app_from_env() -> FastAPI:
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)
+    app = create_app(settings)
+    app.state.templates.env.auto_reload = True  # development: template edits show at once
+    return app

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # Addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed;
     # empty: none, the connecting address is the client.
     trusted_proxies: str = ""
+    # A Server-Timing header on every answer (pool wait, database, whole handling): for an
+    # operator finding what a slow request waited on; off, it would tell any visitor.
+    server_timing: bool = False
 
     # Integration pre-seeds, read on start (the admin pages own them afterwards).
     plex_url: str | None = None

@@ -252,6 +252,7 @@ async def build_container(settings: Settings) -> Container:
     )
     # --- container build: requests ---
     container.requests = RequestsService.build(settings, sessions, bus, limiter, integrations, live)
+    container.close_later(container.requests.posters)
     request_jobs.bind(huey, container.requests)
     # --- container build: downloads ---
     container.downloads = build_downloads(

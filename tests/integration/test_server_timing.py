@@ -1,15 +1,22 @@
-"""Every answer says in ``Server-Timing`` what it waited on: a database connection, the
-database itself, and the whole of its handling."""
+"""With ``MEDIANEST_SERVER_TIMING`` on, every answer says in ``Server-Timing`` what it waited on:
+a database connection, the database itself, and the whole of its handling. A default install
+does not tell its visitors that."""
 
 from __future__ import annotations
 
 import re
 
 import httpx
+import pytest
 
 from tests.support.signin import ADMIN_PASSWORD, sign_in_local
 
 TIMING = re.compile(r"^pool;dur=([\d.]+), db;dur=([\d.]+), app;dur=([\d.]+)$")
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"server_timing": True}
 
 
 def _parts(response: httpx.Response) -> tuple[float, float, float]:
@@ -33,3 +40,11 @@ async def test_an_answer_without_the_database_reports_none(client: httpx.AsyncCl
     pool, db, app = _parts(await client.get("/healthz"))
     assert (pool, db) == (0.0, 0.0)
     assert app >= 0
+
+
+@pytest.mark.parametrize("settings_overrides", [{}])  # the default settings
+async def test_a_default_install_sends_no_server_timing(client: httpx.AsyncClient) -> None:
+    signed_in = await sign_in_local(client, "admin", ADMIN_PASSWORD)
+    assert signed_in.status_code == 303
+    for response in (signed_in, await client.get("/"), await client.get("/healthz")):
+        assert "server-timing" not in response.headers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import URL, event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from medianest.persistence.pool import FairAsyncPool
+from medianest.persistence.sqlite_dialect import DRIVER as SKIP_IDLE_ROLLBACK_DRIVER
 from medianest.persistence.timing import time_statements
 from medianest.security.files import private_file, sqlite_file
 
@@ -41,11 +42,18 @@ def _keep_private(url: str) -> None:
         private_file(path)
 
 
+def _skip_idle_rollbacks(url: str) -> URL:
+    parsed = make_url(url)
+    if parsed.drivername != "sqlite+aiosqlite":
+        return parsed
+    return parsed.set(drivername=f"sqlite+{SKIP_IDLE_ROLLBACK_DRIVER}")
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         _keep_private(url)
         engine = create_async_engine(
-            url,
+            _skip_idle_rollbacks(url),
             echo=echo,
             poolclass=FairAsyncPool,
             pool_size=SQLITE_POOL_SIZE,

@@ -40,6 +40,21 @@ class PosterCache:
     timeout_s: float = 10.0
     transport: httpx.AsyncBaseTransport | None = None
     _inflight: dict[str, asyncio.Future[Path]] = field(default_factory=dict)
+    _client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        """One client for every fetch: a new one would build a TLS context (milliseconds of
+        CPU, loading the CA store) and a new connection for each poster."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=self.timeout_s, transport=self.transport, verify=tls_context()
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def get(self, size: str, name: str) -> Poster:
         """The poster file on disk, fetched first if needed; ``NotFound`` for odd names."""
@@ -69,12 +84,7 @@ class PosterCache:
     async def _fetch(self, size: str, name: str, target: Path) -> None:
         url = f"{self.base_url}/{size}/{name}"
         try:
-            async with (
-                httpx.AsyncClient(
-                    timeout=self.timeout_s, transport=self.transport, verify=tls_context()
-                ) as http,
-                http.stream("GET", url, follow_redirects=False) as response,
-            ):
+            async with self._http().stream("GET", url, follow_redirects=False) as response:
                 if response.status_code == 404:
                     raise NotFound("No such poster.")
                 content_type = response.headers.get("content-type", "").split(";")[0].strip()

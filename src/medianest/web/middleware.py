@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids and access log, security and caching headers, Prometheus metrics.
+"""ASGI middleware: request ids and access log, security and caching headers, Prometheus metrics,
+Server-Timing.
 
 Pure ASGI (not BaseHTTPMiddleware) so streaming responses such as SSE pass straight through.
 """
@@ -162,9 +163,35 @@ def server_timing(spent: Spent, app_seconds: float) -> str:
     )
 
 
+class ServerTimingMiddleware:
+    """Says in ``Server-Timing`` what each answer waited on. Only installed when an operator
+    asks for it (``MEDIANEST_SERVER_TIMING``): it tells any visitor how busy the database is."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        spent = Spent()
+        spent_token = spent_now.set(spent)
+
+        async def send_with_timing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                timing = server_timing(spent, time.perf_counter() - started)
+                MutableHeaders(scope=message).append("server-timing", timing)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_timing)
+        finally:
+            spent_now.reset(spent_token)
+
+
 class MetricsMiddleware:
-    """Counts requests by route *template* (``/api/v1/requests/{id}``) to keep label sets small,
-    and says in ``Server-Timing`` what each answer waited on."""
+    """Counts requests by route *template* (``/api/v1/requests/{id}``) to keep label sets small."""
 
     def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
         self.app = app
@@ -176,20 +203,15 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status = {"code": 500}
-        spent = Spent()
-        spent_token = spent_now.set(spent)
 
         async def send_capturing(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                timing = server_timing(spent, time.perf_counter() - started)
-                MutableHeaders(scope=message).append("server-timing", timing)
             await send(message)
 
         try:
             await self.app(scope, receive, send_capturing)
         finally:
-            spent_now.reset(spent_token)
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             if template.startswith("/static"):

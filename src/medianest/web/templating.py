@@ -51,6 +51,9 @@ def render(
 
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    # Templates ship with the code: checking every template file's mtime on each render (Jinja's
+    # default) is wasted work; `serve --reload` turns it back on for template edits.
+    templates.env.auto_reload = False
     templates.env.globals.update(
         static_url=static_url, app_version=__version__, when=when, device_name=device_name
     )

@@ -6,10 +6,11 @@ themselves (HTMX ``sse:request.updated``) when a status changes.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medianest.domain.errors import DomainError, NotFound
 from medianest.domain.requests import MEDIA_TYPES, RequestState, seasons_text, state_named
@@ -121,10 +122,11 @@ async def poster(
 ) -> Response:
     try:
         found = await requests_service(request).posters.get(size, name)
+        # One thread hop for the whole (small) file: a streamed FileResponse makes four or
+        # five (stat, open, read, close), and posters are most of what a page asks for.
+        body = await asyncio.to_thread(found.path.read_bytes)
     except NotFound:
         raise Problem(404, "No such poster.") from None
-    except DomainError:
+    except (DomainError, OSError):  # OSError: pruned from the cache just now
         raise Problem(502, "The poster could not be fetched.") from None
-    return FileResponse(
-        found.path, media_type=found.media_type, headers={"Cache-Control": POSTER_CACHE}
-    )
+    return Response(body, media_type=found.media_type, headers={"Cache-Control": POSTER_CACHE})
