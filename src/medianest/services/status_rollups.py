@@ -108,7 +108,8 @@ def _values() -> list[object]:
 
 async def hours(db: AsyncSession, since: datetime) -> dict[int, dict[datetime, Tally]]:
     """Every hourly rollup from ``since``'s hour on, per service and hour."""
-    rows = await db.execute(
+    connection = await db.connection()  # Core reads rows as they are used, the ORM all at once
+    rows = await connection.execute(
         select(ServiceRollup.service_id, ServiceRollup.start, *_values()).where(
             ServiceRollup.period == "hour", ServiceRollup.start >= bucket_start(since, HOUR)
         )
