@@ -49,7 +49,8 @@ REBUILD_EVERY = 0.1  # seconds between forced board rebuilds while the loop is w
 LAG_TICK = 0.005  # seconds the lag probe sleeps each time
 LAG_GOAL_MS = 20.0
 PATTERNS = 5  # distinct histories (outages at different times), shared to seed faster
-_PATTERNS: dict[int, tuple[list[Record], status_rollups.Pending, int | None]] = {}
+# pattern -> (its records, or only the first and last once written; how many; rollups; its monitor)
+_PATTERNS: dict[int, tuple[list[Record], int, status_rollups.Pending, int | None]] = {}
 PASSWORD = "bench-password-not-secret"  # noqa: S105
 
 Call = Callable[[], Awaitable[httpx.Response]]
@@ -97,8 +98,8 @@ async def _seed(app: FastAPI, monitors: int) -> int:
             pending = status_rollups.Pending()
             for previous, record in zip([None, *records], records, strict=False):
                 pending.row_added(previous, record, hold)
-            _PATTERNS[pattern] = (records, pending, None)
-        records, pending, source_id = _PATTERNS[pattern]
+            _PATTERNS[pattern] = (records, len(records), pending, None)
+        records, count, pending, source_id = _PATTERNS[pattern]
         async with sessions.begin() as db:
             service = MonitoredService(
                 source_key=f"kuma:{index + 1}",
@@ -125,9 +126,10 @@ async def _seed(app: FastAPI, monitors: int) -> int:
                     ),
                     {"new": service.id, "old": source_id},
                 )
-                rows += len(records)
+                rows += count
                 continue
-            _PATTERNS[pattern] = (records, pending, service.id)
+            # The bench's own objects left out of the loop's measure: collections traverse them.
+            _PATTERNS[pattern] = ([records[0], records[-1]], count, pending, service.id)
             for chunk in range(0, len(records), 20_000):
                 await db.execute(
                     insert(ServiceRecord),
@@ -142,7 +144,7 @@ async def _seed(app: FastAPI, monitors: int) -> int:
                         for r in records[chunk : chunk + 20_000]
                     ],
                 )
-        rows += len(records)
+        rows += count
     return rows
 
 

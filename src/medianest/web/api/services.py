@@ -94,7 +94,7 @@ async def services(request: Request, viewer: Viewer = Depends(require_viewer)) -
     coordinator = coordinator_of(request)
     board = await coordinator.board()
     boards = coordinator.boards
-    cards = boards.keep("api.cards", lambda: CardPieces(_card_json, coordinator.clock))
+    cards = boards.keep("api.cards", lambda: CardPieces(_card_json, lambda: coordinator.clock()))
     body = boards.derived("api.json", board, lambda b: _json(b, cards))  # once per board
     return Response(body, media_type="application/json")
 

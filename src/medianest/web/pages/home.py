@@ -103,7 +103,7 @@ async def board_html(request: Request, viewer: Viewer) -> Markup:
     coordinator = coordinator_of(request)
     cards = coordinator.boards.keep(
         "html.cards",
-        lambda: CardPieces(partial(card_html, templates), coordinator.clock),
+        lambda: CardPieces(partial(card_html, templates), lambda: coordinator.clock()),
     )
 
     def draw(_: object) -> Markup:
