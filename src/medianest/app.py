@@ -19,6 +19,7 @@ from medianest.bootstrap import prepare_data_dir, resolve_secret_key
 from medianest.config import Settings
 from medianest.container import Container, build_container
 from medianest.domain.errors import first_line
+from medianest.observability.heap import settle_after_startup
 from medianest.observability.logging import get_logger
 from medianest.web import live, ops
 from medianest.web.api import users as users_api
@@ -113,6 +114,7 @@ def create_app(settings: Settings, *, start_worker: bool | None = None) -> FastA
         if run_worker:
             container.make_consumer(embedded=True).start()
             container.tasks.heartbeat()
+        settle_after_startup()
         try:
             yield
         finally:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Awaitable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -252,3 +253,46 @@ async def test_history_and_old_notifications_are_pruned(app: FastAPI, login: Log
         db.add(Notification(user_id=1, kind="x", title="old", created_at=long_ago))
     history, notes = await status.prune()
     assert history >= 1 and notes == 1
+
+
+async def test_kept_cards_follow_the_clock_and_show_a_change_at_once(
+    app: FastAPI, login: Login
+) -> None:
+    """Cards are rendered once and kept between boards: their wording still moves with the
+    clock, and a change shows on the dashboard and the API as soon as it is recorded."""
+    clock = ManualClock()
+    state = UptimeKumaFakeState(clock=clock)
+    state.add_status_page(SLUG, "Home")
+    plex, tautulli = state.add_monitor("Plex"), state.add_monitor("Tautulli")
+    state.add_group(SLUG, "Services", [plex.id, tautulli.id])
+    state.backfill(hours=1, every_s=300)
+    state.set_status(plex.id, "down")
+    server = FakeServer(create_app(state)).start()
+    try:
+        status = coordinator(app)
+        status.clock = clock
+        await _replace_client(status, UptimeKumaClient(server.url, slug=SLUG, api_key=None))
+        assert (await status.poll_once()).ok
+        alice = await login("alice")
+
+        async def down_for() -> list[str]:
+            page = (await alice.get("/dashboard/services")).text
+            return re.findall(r"down for (\d+) min", page)
+
+        clock.advance(5 * 60)
+        assert await down_for() == ["5"]
+        clock.advance(10 * 60)  # no news from Kuma: the board is rebuilt in the background
+        await wait_for(lambda: _equal(down_for(), ["15"]))
+
+        state.set_status(tautulli.id, "down")
+        assert (await status.poll_once()).ok
+        body = (await alice.get("/api/v1/services")).json()
+        page = (await alice.get("/dashboard/services")).text
+    finally:
+        server.stop()
+    assert [s["status"] for s in body["services"]] == ["down", "down"]
+    assert page.count('data-status="down"') == 2
+
+
+async def _equal(value: Awaitable[object], expected: object) -> bool:
+    return await value == expected

@@ -3,7 +3,8 @@
 Requests never wait for a rebuild (except the very first one): a board older than
 ``max_age`` or marked dirty is rebuilt in the background while the current one is served. The
 writer of a change rebuilds before it announces the change, so viewers who re-fetch on the
-event get the new board; other processes rebuild when the event reaches them.
+event get the new board; other processes rebuild when the event reaches them. Companions kept
+here (the rendered cards) are prepared for a new board before it is served.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from medianest.observability.logging import get_logger
 from medianest.services.status_view import Board
@@ -20,6 +21,13 @@ from medianest.services.status_view import Board
 log = get_logger(__name__)
 T = TypeVar("T")
 MAX_AGE = timedelta(seconds=15)
+
+
+class Companion(Protocol):
+    async def prepare(self, board: Board) -> None: ...
+
+
+C = TypeVar("C", bound=Companion)
 
 
 @dataclass
@@ -35,6 +43,7 @@ class BoardCache:
     _task: asyncio.Task[None] | None = None
     _derived: dict[str, tuple[Board, Any]] = field(default_factory=dict)
     _failing: bool = False
+    _companions: dict[str, Companion] = field(default_factory=dict)
 
     async def get(self) -> Board:
         """The current board; schedules a rebuild when it is dirty or old."""
@@ -62,6 +71,8 @@ class BoardCache:
             if self._board is not None and self._built >= wanted and not self._is_old():
                 return
             board = await self.build()
+            for companion in list(self._companions.values()):
+                await companion.prepare(board)
             self._board, self._built_at, self._built = board, self.clock(), wanted
             self._derived.clear()
 
@@ -73,6 +84,13 @@ class BoardCache:
         value = make(board)
         self._derived[key] = (board, value)
         return value
+
+    def keep(self, key: str, make: Callable[[], C]) -> C:
+        """The companion under ``key``, made on first use and prepared for every later board."""
+        found = self._companions.get(key)
+        if found is None:
+            found = self._companions[key] = make()
+        return found  # type: ignore[return-value]
 
     async def aclose(self) -> None:
         if self._task is not None:

@@ -16,11 +16,10 @@ from medianest.domain.errors import NotFound
 from medianest.domain.events import Event
 from medianest.observability.logging import get_logger
 from medianest.services.status import StatusCoordinator
-from medianest.web.pages.dashboard_format import Format
+from medianest.web.card_pieces import card_html
 
 log = get_logger(__name__)
 STATUS_EVENT = "service.status"
-CARD_TEMPLATE = "_service_card.html"
 REMEMBERED = 256  # events whose encoding is kept (streams read the same events at once)
 
 
@@ -62,5 +61,4 @@ class LiveEncoder:
         except Exception as exc:  # the event still goes out; the page re-fetches its board
             log.warning("service card not rendered for a live update", error=str(exc)[:200])
             return None
-        template = self._templates.env.get_template(CARD_TEMPLATE)
-        return template.render(card=detail.card, fmt=Format(self._status.clock()))
+        return str(card_html(self._templates, detail.card, self._status.clock()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 from medianest.services.status_sources import BadWebhook
 from medianest.services.status_view import Board, ServiceCard
 from medianest.web.auth import Viewer, require_viewer
+from medianest.web.card_pieces import CardPieces
 from medianest.web.headers import request_header
 from medianest.web.problems import Problem
 from medianest.web.status_deps import coordinator_of
@@ -76,15 +78,24 @@ class WebhookOut(BaseModel):
     result: str = Field(description="recorded, test or ignored")
 
 
-def _json(board: Board) -> bytes:
-    return ServicesOut.of(board).model_dump_json().encode()
+def _card_json(card: ServiceCard, _: datetime) -> bytes:
+    return ServiceOut.of(card).model_dump_json().encode()
+
+
+def _json(board: Board, cards: CardPieces[bytes]) -> bytes:
+    """``ServicesOut`` of the board, its services joined from each card's kept JSON."""
+    head = ServicesOut.of(replace(board, cards=())).model_dump_json(exclude={"services"})
+    services = b",".join(cards.of(card) for card in board.cards)
+    return head.encode()[:-1] + b',"services":[' + services + b"]}"
 
 
 @router.get("/services", response_model=ServicesOut)
 async def services(request: Request, viewer: Viewer = Depends(require_viewer)) -> Response:
     coordinator = coordinator_of(request)
     board = await coordinator.board()
-    body = coordinator.boards.derived("api.json", board, _json)  # once per board, not per request
+    boards = coordinator.boards
+    cards = boards.keep("api.cards", lambda: CardPieces(_card_json, lambda: coordinator.clock()))
+    body = boards.derived("api.json", board, lambda b: _json(b, cards))  # once per board
     return Response(body, media_type="application/json")
 
 

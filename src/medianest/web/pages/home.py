@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,6 +15,7 @@ from markupsafe import Markup
 from medianest.services import quick_links, workers
 from medianest.services.health import check_readiness
 from medianest.web.auth import Viewer, page_context, require_viewer
+from medianest.web.card_pieces import CardPieces, card_html
 from medianest.web.deps import container_of
 from medianest.web.pages.dashboard_format import Format
 from medianest.web.status_deps import coordinator_of
@@ -91,18 +93,24 @@ async def board_context(request: Request, viewer: Viewer) -> dict[str, Any]:
 
 
 async def board_html(request: Request, viewer: Viewer) -> Markup:
-    """The board rendered once per board, role and set of quick links, not once per viewer:
-    the board itself is rebuilt at least every few seconds, so its wording stays current."""
+    """The board rendered once per board, role and set of quick links, not once per viewer,
+    around cards kept rendered between boards: the board itself is rebuilt at least every few
+    seconds, so its wording stays current."""
     context = await board_context(request, viewer)
     links = tuple((k.id, k.title, k.url, k.icon, k.service_id) for k in context["links"])
     key = f"html:{context['is_admin']}:{context['page_cached']}:{hash(links)}"
+    templates = request.app.state.templates
+    coordinator = coordinator_of(request)
+    cards = coordinator.boards.keep(
+        "html.cards",
+        lambda: CardPieces(partial(card_html, templates), lambda: coordinator.clock()),
+    )
 
     def draw(_: object) -> Markup:
-        templates = request.app.state.templates
-        return Markup(templates.get_template("_dashboard_board.html").render(context))  # noqa: S704 - a Jinja template with autoescape
+        template = templates.get_template("_dashboard_board.html")
+        return Markup(template.render(context, card_html=cards.of))  # noqa: S704 - a Jinja template with autoescape
 
-    boards = coordinator_of(request).boards
-    return boards.derived(key, context["board"], draw)
+    return coordinator.boards.derived(key, context["board"], draw)
 
 
 @router.get("/", response_class=HTMLResponse)
