@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Where MediaNest keeps its SQLite file, job queue, generated keys and caches.
     data_dir: Path = Path("data")
     database_url: str | None = None
+    # How long a request waits for a free database connection before it is answered 503.
+    database_pool_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     redis_url: str | None = None
     redis_namespace: str = "medianest"
     base_url: str = "http://127.0.0.1:8000"

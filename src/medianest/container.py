@@ -166,7 +166,9 @@ async def build_container(settings: Settings) -> Container:
     data_dir = prepare_data_dir(settings)
     client_id = install_id(settings)
     box = open_secret_box(settings, data_dir)
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(
+        settings.resolved_database_url, pool_timeout=settings.database_pool_timeout_seconds
+    )
     sessions = session_factory(engine)
     bus = build_bus(settings)
     auth_cache = AuthCache(settings.auth_cache_seconds)

@@ -49,7 +49,7 @@ def _skip_idle_rollbacks(url: str) -> URL:
     return parsed.set(drivername=f"sqlite+{SKIP_IDLE_ROLLBACK_DRIVER}")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, pool_timeout: float = 30.0) -> AsyncEngine:
     if url.startswith("sqlite"):
         _keep_private(url)
         engine = create_async_engine(
@@ -58,6 +58,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             poolclass=FairAsyncPool,
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=SQLITE_MAX_OVERFLOW,
+            pool_timeout=pool_timeout,
             connect_args={"timeout": 30},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -70,6 +71,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         poolclass=FairAsyncPool,
         pool_size=10,
         max_overflow=10,
+        pool_timeout=pool_timeout,
         connect_args={"timeout": 5},
     )
     time_statements(engine)

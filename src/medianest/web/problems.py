@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from medianest.domain.errors import (
@@ -108,6 +109,10 @@ DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (RateLimited, 429),
     (ServiceDown, 503),
 ]
+
+
+BUSY_DETAIL = "MediaNest is too busy to answer right now; try again in a few seconds."
+BUSY_RETRY_SECONDS = 5
 
 
 def problem_from(error: DomainError) -> Problem:
@@ -211,6 +216,14 @@ class CrashGuardMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except PoolTimeout:
+            # Every database connection stayed busy for the whole wait: the server is
+            # overloaded, not broken, so the client is told to come back shortly.
+            log.warning("no database connection came free", path=printable(str(scope.get("path"))))
+            if started:
+                raise
+            busy = Problem(503, BUSY_DETAIL, headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+            await self.render(Request(scope), busy)(scope, receive, send)
         except Exception:
             log.exception("unhandled error", path=printable(str(scope.get("path"))))
             if started:
