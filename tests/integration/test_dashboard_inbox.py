@@ -162,6 +162,7 @@ async def test_quick_links_are_for_admins_to_edit_and_grey_out_with_their_servic
     await status.poll_once()
     admin, alice = await login("admin"), await login("alice")
     plex = (await _service_ids(admin))["Plex"]
+    assert "Watch &lt;Plex&gt;" not in (await alice.get("/")).text
     token = await csrf_token(admin, "/admin/links")
     form = {"title": "Watch <Plex>", "url": "https://app.plex.tv/", "icon": "plex"}
     added = await admin.post(
@@ -179,7 +180,7 @@ async def test_quick_links_are_for_admins_to_edit_and_grey_out_with_their_servic
         await alice.post("/admin/links", data={**form, "csrf_token": alice_token})
     ).status_code == 403
 
-    html = (await alice.get("/")).text
+    html = (await alice.get("/")).text  # at once, though the links were read a moment ago
     assert "Watch &lt;Plex&gt;" in html and 'href="https://app.plex.tv/"' in html
     assert "is-down" not in html
     kuma.state.set_status(kuma.monitor_id("Plex"), "down")

@@ -27,6 +27,7 @@ from medianest.realtime.bus import Subscription
 from medianest.services.status import StatusCoordinator
 from tests.conftest import ADMIN_PASSWORD, Login, make_settings
 from tests.support.kuma_rig import HTML_NAME, SLUG, KumaRig, coordinator, start_kuma
+from tests.support.shared_pages import assert_personal, own_form_tokens
 from tests.support.signin import sign_in_local
 from tests.support.waiting import wait_for
 
@@ -219,6 +220,24 @@ async def test_monitor_names_with_html_are_escaped(app: FastAPI, login: Login) -
         html = (await admin.get(path)).text
         assert "NAS &lt;b&gt;Backups&lt;/b&gt; &amp; Snapshots" in html, path
         assert "<b>Backups</b>" not in html, path
+
+
+async def test_a_dashboard_kept_for_everyone_carries_each_viewers_name_token_and_menu(
+    app: FastAPI, login: Login
+) -> None:
+    await coordinator(app).poll_once()
+    viewers = {"Alice": await login("alice"), "Bob": await login("bob")}
+    viewers["Administrator"] = await login("admin")
+    pages = {}
+    for _ in range(2):  # the second round is served from the kept page
+        for name, http in viewers.items():
+            pages[name] = (await http.get("/")).text
+    for name, http in viewers.items():
+        assert_personal(
+            pages[name], await own_form_tokens(http), name=name, admin=name == "Administrator"
+        )
+        assert "NAS &lt;b&gt;Backups&lt;/b&gt;" in pages[name]  # the board is in it
+    assert "Background jobs" in pages["Administrator"] and "Background jobs" not in pages["Alice"]
 
 
 async def test_unconfigured_kuma_shows_how_to_set_it_up(tmp_path: Path, database_url: str) -> None:

@@ -78,3 +78,14 @@ def shared_page(
     for slot, value in personal:
         body = body.replace(slot.encode(), str(escape(value)).encode())
     return HTMLResponse(body)
+
+
+SHARED_PAGES_MAX_BYTES = 2 * 1024 * 1024
+
+
+def page_memo(request: Request) -> RenderMemo:
+    """The process's memo for whole pages that have no answer of their own to live with."""
+    memo: RenderMemo | None = getattr(request.app.state, "shared_pages", None)
+    if memo is None:
+        memo = request.app.state.shared_pages = RenderMemo(SHARED_PAGES_MAX_BYTES)
+    return memo

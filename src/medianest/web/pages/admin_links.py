@@ -12,6 +12,7 @@ from medianest.services import quick_links, service_notices
 from medianest.services.quick_links import LinkInput
 from medianest.web.auth import Viewer, page_context, require_admin
 from medianest.web.deps import container_of
+from medianest.web.pages.dashboard_cache import QUICK_LINKS, forget
 from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -65,6 +66,7 @@ async def add_link(
             await quick_links.add(db, viewer.actor, data)
     except DomainError as exc:
         return await _page(request, viewer, error=exc.message, form=data, status=422)
+    forget(request.app, QUICK_LINKS)
     return RedirectResponse("/admin/links?saved=added", status_code=303)
 
 
@@ -79,4 +81,5 @@ async def link_action(
             await quick_links.move(db, viewer.actor, link_id, up=action == "up")
         else:
             raise DomainError("Unknown action.")
+    forget(request.app, QUICK_LINKS)
     return RedirectResponse(f"/admin/links?saved={action}", status_code=303)

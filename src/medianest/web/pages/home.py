@@ -3,7 +3,7 @@ health of MediaNest itself. Everything is read from the database, never from Kum
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -12,18 +12,24 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from medianest.persistence.models import QuickLink
 from medianest.services import quick_links, workers
 from medianest.services.health import check_readiness
 from medianest.web.auth import Viewer, page_context, require_viewer
 from medianest.web.card_pieces import CardPieces, card_html
 from medianest.web.deps import container_of
+from medianest.web.pages.dashboard_cache import (
+    QUICK_LINKS,
+    SYSTEM_CARDS,
+    kept_for_a_while,
+)
 from medianest.web.pages.dashboard_format import Format
+from medianest.web.shared_page import page_memo, shared_page
 from medianest.web.status_deps import coordinator_of
 from medianest.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 RECENTLY_ADDED = "/library/recently-added"
-SYSTEM_CHECK_TTL_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -32,18 +38,6 @@ class SystemCard:
     status: str
     status_word: str
     detail: str
-
-
-async def _system_cards(request: Request) -> list[SystemCard]:
-    """Checked for real (database, workers, an event through the bus), at most every few
-    seconds per process: every admin's dashboard view need not repeat the round trips."""
-    cached: tuple[float, list[SystemCard]] | None = getattr(request.app.state, "system_cards", None)
-    now = time.monotonic()
-    if cached is not None and now - cached[0] < SYSTEM_CHECK_TTL_S:
-        return cached[1]
-    cards = await _check_system(request)
-    request.app.state.system_cards = (now, cards)
-    return cards
 
 
 async def _check_system(request: Request) -> list[SystemCard]:
@@ -76,12 +70,16 @@ async def _check_system(request: Request) -> list[SystemCard]:
     ]
 
 
+async def _read_links(request: Request) -> Sequence[QuickLink]:
+    async with container_of(request).sessions() as db:
+        return await quick_links.list_links(db)
+
+
 async def board_context(request: Request, viewer: Viewer) -> dict[str, Any]:
     """What the live part of the dashboard needs (the page and its SSE-refreshed fragment)."""
     coordinator = coordinator_of(request)
     board = await coordinator.board()
-    async with container_of(request).sessions() as db:
-        links = await quick_links.list_links(db)
+    _, links = await kept_for_a_while(request, QUICK_LINKS, partial(_read_links, request))
     kuma = container_of(request).integrations.kuma
     return {
         "board": board,
@@ -115,16 +113,26 @@ async def board_html(request: Request, viewer: Viewer) -> Markup:
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, viewer: Viewer = Depends(require_viewer)) -> HTMLResponse:
-    context = page_context(
-        request,
-        viewer,
-        page_title="Dashboard",
-        active="dashboard",
-        system=await _system_cards(request) if viewer.is_admin else [],
-        recently_added=RECENTLY_ADDED,  # the template leaves it out when the library is off
-        board_html=await board_html(request, viewer),
+    """Rendered once per board, set of links and health check for everyone of a role; each
+    viewer's name and CSRF token are put in per request (see ``shared_page``)."""
+    board = await board_html(request, viewer)
+    checked, system = 0.0, list[SystemCard]()
+    if viewer.is_admin:  # checked for real (database, workers, an event through the bus)
+        checked, system = await kept_for_a_while(
+            request, SYSTEM_CARDS, partial(_check_system, request)
+        )
+    values = {
+        "page_title": "Dashboard",
+        "active": "dashboard",
+        "system": system,
+        "recently_added": RECENTLY_ADDED,  # the template leaves it out when the library is off
+        "board_html": board,
+    }
+    # A board's HTML is one string object while that board lasts (its hash is computed once).
+    version = f"{hash(board)}:{len(board)}:{checked}"
+    return shared_page(
+        request, viewer, page_memo(request), version, "dashboard", "home.html", values
     )
-    return render(request, "home.html", context)
 
 
 @router.get("/dashboard/services", response_class=HTMLResponse)
