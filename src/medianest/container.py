@@ -289,6 +289,7 @@ async def build_container(settings: Settings) -> Container:
     container.close_later(container.integration_settings)
     # --- container build: admin limits, features and branding ---
     container.live = live
+    container.close_later(live)
     # --- container build: docs hub ---
     container.docs = DocsHub(sessions, container.live)
     # --- container build: retention (operations) ---

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from medianest.config import Settings
-from medianest.domain.errors import InvalidInput
+from medianest.domain.errors import InvalidInput, first_line
 from medianest.domain.users import Actor
+from medianest.observability.logging import get_logger
 from medianest.persistence.models import AppSetting
 from medianest.services import audit, runtime_settings
 from medianest.services.users import require_admin
+
+log = get_logger(__name__)
 
 # How stale another process's view may be (seconds).
 REFRESH_SECONDS = 3.0
@@ -140,22 +143,51 @@ def _clean(value: Any) -> Any:
 
 
 class LiveSettings:
-    def __init__(self, db: async_sessionmaker[AsyncSession], defaults: Tunables) -> None:
+    def __init__(
+        self,
+        db: async_sessionmaker[AsyncSession],
+        defaults: Tunables,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db = db
         self.defaults = defaults
+        self.clock = clock
         self._current = defaults
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._refresh: asyncio.Task[None] | None = None
 
     async def current(self) -> Tunables:
-        if time.monotonic() - self._loaded_at < REFRESH_SECONDS:
+        """The values in force. Once read, older values are answered at once while a fresh
+        read runs in the background: callers often hold a database connection, and waiting
+        for a second one from inside the first can exhaust the pool under a crowd."""
+        if self.clock() - self._loaded_at < REFRESH_SECONDS:
             return self._current
+        if self._loaded_at != float("-inf"):
+            if self._refresh is None or self._refresh.done():
+                self._refresh = asyncio.create_task(self._reload_quietly(), name="live-settings")
+            return self._current
+        await self._reload()
+        return self._current
+
+    async def _reload(self) -> None:
         async with self._lock:
-            if time.monotonic() - self._loaded_at >= REFRESH_SECONDS:
+            if self.clock() - self._loaded_at >= REFRESH_SECONDS:
                 async with self.db() as session:
                     self._current = await self.read(session)
-                self._loaded_at = time.monotonic()
-        return self._current
+                self._loaded_at = self.clock()
+
+    async def _reload_quietly(self) -> None:
+        try:
+            await self._reload()
+        except Exception as exc:  # the values in force stay; the next call tries again
+            log.warning("cannot re-read the admin settings", reason=first_line(exc))
+
+    async def aclose(self) -> None:
+        if self._refresh is not None:
+            self._refresh.cancel()
+            await asyncio.gather(self._refresh, return_exceptions=True)
 
     def cached(self) -> Tunables:
         """The last values read, for code that cannot wait (may be up to REFRESH_SECONDS old)."""
