@@ -10,6 +10,7 @@ MediaNest is configured through its environment as an operator would.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -26,6 +27,8 @@ from medianest.demo import identities
 
 FAKE_SERVICES = ("plextv", "plex", "overseerr", "uptime-kuma", "media")
 READY_SECONDS = 90.0
+# What ``medianest demo`` prints: "  fake plextv: http://..." and "  try downloading: <title>: http://..."
+DEMO_LOG_URL = re.compile(r"^\s*(fake [\w-]+|try downloading: [^:]+): (http://\S+)", re.MULTILINE)
 
 
 @dataclass
@@ -167,11 +170,7 @@ def medianest_world(
             command = [sys.executable, *launcher, "demo", "--port", str(port)]
             process = stack.enter_context(_process(command, env, log_path))
             _wait_until(url + "/readyz", process, log_path)
-            found = dict(
-                line.strip().split(": ", 1)
-                for line in log_path.read_text().splitlines()
-                if line.strip().startswith(("fake ", "try downloading"))
-            )
+            found = dict(DEMO_LOG_URL.findall(log_path.read_text()))
             links = [v for k, v in found.items() if k.startswith("try downloading")]
             yield World(process, url, log_path, folder / "demo", found["fake plextv"], links, True)
             return
