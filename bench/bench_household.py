@@ -1,4 +1,9 @@
-"""A household on one ``medianest demo`` process: 50 people browsing for a while.
+"""A household on one MediaNest process: 50 people browsing for a while.
+
+MediaNest runs as ``medianest serve`` alone, talking to the fake external services (plex.tv, Plex,
+Overseerr, Uptime Kuma, a video host) each in its own process (``bench/split_world.py``), so the
+memory and latency measured are MediaNest's own, as on a real install. ``HOUSEHOLD_IN_PROCESS=1``
+runs the old way, one ``medianest demo`` with the fakes inside MediaNest's process.
 
 Each person signs in (a few as the local admin, the rest through the demo's fake plex.tv) and
 then, with a few seconds of thinking between clicks, opens the dashboard (with its fragments),
@@ -7,7 +12,7 @@ inbox, loads posters and now and then files a request or starts a download.
 
 Prints the latency distribution (p50/p95/p99/max) per kind of page and overall, the slowest
 requests with the server's own ``Server-Timing`` breakdown (where the time went: waiting for a
-database connection, in the database, elsewhere), and the server's resident memory over time.
+database connection, in the database, elsewhere), and the MediaNest process's resident memory over time.
 
 ``HOUSEHOLD_SECONDS`` (default 60; 300 for the real figure) and ``HOUSEHOLD_PEOPLE`` (default 50)
 change the run; ``HOUSEHOLD_COMPARE=1`` first runs the same load against SQLAlchemy's stock
@@ -22,21 +27,18 @@ import os
 import random
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from bench.server import ADMIN_PASSWORD, free_port, resident_mb, stop_process
+from bench.server import ADMIN_PASSWORD, resident_mb
+from bench.split_world import World, medianest_world
 
 CLIENT_TIMEOUT = 30.0
 # Seconds a person reads a page before the next click. A click is about 3.9 requests in this mix
@@ -52,7 +54,6 @@ CSRF_IN_PAGE = re.compile(r'name="csrf_token" value="([^"]+)"')
 IMAGE_IN_PAGE = re.compile(r'<img[^>]* src="(/(?:library/images|requests/posters)[^"]+)"')
 ITEM_IN_PAGE = re.compile(r'href="(/library/items/\d+)"')
 TMDB_IN_PAGE = re.compile(r"/requests/new/(movie|tv)/(\d+)")
-LOG_URL = re.compile(r"^\s*(fake [\w-]+|try downloading: [^:]+): (http://\S+)", re.MULTILINE)
 
 
 @dataclass
@@ -74,54 +75,6 @@ class Household:
     deadline: float
     samples: list[Sample] = field(default_factory=list)
     seconds: float = 0.0  # how long the evening took (after everyone signed in)
-
-
-@contextmanager
-def demo_server(
-    folder: Path, launcher: list[str]
-) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    """``medianest demo`` on a free port with a preset admin password, until ready."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIANEST_")}
-    env.update(
-        {
-            "MEDIANEST_DATA_DIR": str(folder),
-            "MEDIANEST_PORT": str(port),
-            "MEDIANEST_HOST": "127.0.0.1",
-            "MEDIANEST_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "MEDIANEST_LOG_LEVEL": "warning",
-            "MEDIANEST_SERVER_TIMING": "true",  # the slowest requests say what they waited on
-            "COLUMNS": "300",
-        }
-    )
-    log_path = folder / "demo.log"
-    with log_path.open("wb") as log:  # a file, not a pipe nobody reads
-        process = subprocess.Popen(
-            [sys.executable, *launcher, "demo", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"medianest demo exited: {log_path.read_text()[-2000:]}")
-                try:
-                    if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("medianest demo was not ready within 90 s")
-                time.sleep(0.2)
-            yield process, url, log_path
-        except BaseException:
-            print(log_path.read_text()[-6000:])
-            raise
-        finally:
-            stop_process(process)
 
 
 class MemoryProbe(threading.Thread):
@@ -301,7 +254,7 @@ def report(house: Household, memory: MemoryProbe) -> None:
     print("slowest requests (server timing: pool = waiting for a database connection):")
     for s in sorted(samples, key=lambda s: s.seconds, reverse=True)[:10]:
         print(f"  {s.seconds * 1000:8.1f} ms  {s.status:3d}  {s.path[:60]:<60}  {s.timing or '-'}")
-    print("resident memory of the demo process (MB):")
+    print("resident memory of the MediaNest process alone (MB):")
     step = max(1, len(memory.readings) // 12)
     print("  " + "  ".join(f"{t:4.0f}s {mb:5.0f}" for t, mb in memory.readings[::step]))
     half = memory.readings[len(memory.readings) // 2 :]
@@ -310,10 +263,8 @@ def report(house: Household, memory: MemoryProbe) -> None:
         print(f"  second half: min {min(values):.0f} MB, max {max(values):.0f} MB")
 
 
-async def household(url: str, demo_log: str, people: int, seconds: float) -> Household:
-    found = dict(LOG_URL.findall(demo_log))
-    plextv = found["fake plextv"]
-    downloads = [link for label, link in found.items() if label.startswith("try downloading")]
+async def household(world: World, people: int, seconds: float) -> Household:
+    url, plextv, downloads = world.url, world.plextv_url, world.download_links
     async with httpx.AsyncClient(base_url=url, timeout=CLIENT_TIMEOUT) as admin:
         probe = Household(url, plextv, downloads, [], 0)
         await sign_in(probe, admin, "admin")
@@ -345,15 +296,27 @@ def database_files_open(pid: int) -> int:
     return count
 
 
-def run(label: str, launcher: list[str], people: int, seconds: float) -> None:
+def run(label: str, launcher: tuple[str, ...], people: int, seconds: float) -> None:
+    in_process = bool(os.environ.get("HOUSEHOLD_IN_PROCESS"))
     print(f"-- {label}")
+    print(
+        "fake services: inside MediaNest's process (`medianest demo`, HOUSEHOLD_IN_PROCESS=1)"
+        if in_process
+        else "fake services: each in its own process; MediaNest is `medianest serve` alone"
+    )
     with (
         tempfile.TemporaryDirectory() as folder,
-        demo_server(Path(folder), launcher) as (process, url, log),
+        medianest_world(
+            Path(folder),
+            in_process=in_process,
+            launcher=launcher,
+            MEDIANEST_SERVER_TIMING="true",  # the slowest requests say what they waited on
+        ) as world,
     ):
+        process, log = world.process, world.log_path
         memory = MemoryProbe(process.pid, every=max(1.0, seconds / 60))
         memory.start()
-        house = asyncio.run(household(url, log.read_text(), people, seconds))
+        house = asyncio.run(household(world, people, seconds))
         memory.stopped.set()
         memory.join()
         report(house, memory)
@@ -365,13 +328,13 @@ def run(label: str, launcher: list[str], people: int, seconds: float) -> None:
 def main() -> None:
     seconds = float(os.environ.get("HOUSEHOLD_SECONDS", "60"))
     people = int(os.environ.get("HOUSEHOLD_PEOPLE", "50"))
-    print(f"{people} people for {seconds:.0f} s on one `medianest demo` (HOUSEHOLD_SECONDS)")
+    print(f"{people} people for {seconds:.0f} s on one MediaNest process (HOUSEHOLD_SECONDS)")
     if os.environ.get("HOUSEHOLD_COMPARE"):
-        stock = [str(Path(__file__).with_name("stock_pool_demo.py"))]
+        stock = (str(Path(__file__).with_name("stock_pool_demo.py")),)
         run(
             "baseline: SQLAlchemy's stock pool (5 + 10 overflow; its waits are not timed)",
             stock,
             people,
             seconds,
         )
-    run("MediaNest as shipped", ["-m", "medianest"], people, seconds)
+    run("MediaNest as shipped", ("-m", "medianest"), people, seconds)

@@ -1,6 +1,8 @@
 """Throughput over real HTTP, measured with ``wrk`` (2 threads, 50 connections): one ``medianest
-serve`` process (demo services, so Plex and Uptime Kuma are the built-in fakes) against a bare
-FastAPI hello-world app under its own uvicorn, on the same machine in the same run.
+serve`` process (configured for Plex, Overseerr and Uptime Kuma, which are the project's fakes,
+each in its own process: ``bench/split_world.py``) against a bare FastAPI hello-world app under
+its own uvicorn, on the same machine in the same run. ``WRK_IN_PROCESS=1`` runs the old way, one
+``medianest demo`` with the fakes inside MediaNest's process.
 
 Rounds are interleaved (bare, then MediaNest, path by path, ``WRK_ROUNDS`` times) so load on
 the machine hits both alike; the table shows medians over the rounds: requests per second, that
@@ -25,7 +27,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.server import free_port, medianest_server, sign_in_admin, stop_process
+from bench.server import free_port, resident_mb, sign_in_admin, stop_process
+from bench.split_world import medianest_world
 
 THREADS, CONNECTIONS = 2, 50
 REPORT_SCRIPT = Path(__file__).with_name("wrk_report.lua")
@@ -108,8 +111,8 @@ def bare_fastapi() -> Iterator[str]:
 
 
 def api_token(data_dir: Path) -> str:
-    """A personal API token of the demo's admin, from the ``medianest users token`` command."""
-    env = {**os.environ, "MEDIANEST_DATA_DIR": str(data_dir / "demo")}
+    """A personal API token of the admin, from the ``medianest users token`` command."""
+    env = {**os.environ, "MEDIANEST_DATA_DIR": str(data_dir)}
     done = subprocess.run(
         [sys.executable, "-m", "medianest", "users", "token", "admin", "--name", "wrk"],
         env=env,
@@ -144,14 +147,22 @@ def main() -> None:
     print(f"machine load before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
     bare: dict[str, list[Run]] = {c.label: [] for c in CASES}
     ours: dict[str, list[Run]] = {c.label: [] for c in CASES}
+    in_process = bool(os.environ.get("WRK_IN_PROCESS"))
+    print(
+        "fake services: inside MediaNest's process (`medianest demo`, WRK_IN_PROCESS=1)"
+        if in_process
+        else "fake services: each in its own process; MediaNest is `medianest serve` alone"
+    )
     with (
         tempfile.TemporaryDirectory() as folder,
-        medianest_server(Path(folder), MEDIANEST_DEMO="true") as server,
+        medianest_world(
+            Path(folder), in_process=in_process, MEDIANEST_EMBEDDED_WORKER="false"
+        ) as server,
         bare_fastapi() as bare_url,
     ):
         credentials = {
             "": {},
-            "bearer": {"Authorization": f"Bearer {api_token(Path(folder))}"},
+            "bearer": {"Authorization": f"Bearer {api_token(server.data_dir)}"},
             "cookie": {
                 "Cookie": "; ".join(f"{k}={v}" for k, v in sign_in_admin(server.url).items())
             },
@@ -167,6 +178,8 @@ def main() -> None:
                 bare[case.label].append(wrk_run(bare_url + case.path, {}, seconds))
                 headers = credentials[case.credential]
                 ours[case.label].append(wrk_run(server.url + case.path, headers, seconds))
+        memory = resident_mb(server.process.pid)
+    print(f"resident memory of the MediaNest process alone after the runs: {memory:.0f} MB")
     print(f"machine load after:  {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
     print(
         f"{'MediaNest path':<36}{'req/s':>9}{'bare req/s':>12}{'x bare':>8}{'p95 ms':>9}"
